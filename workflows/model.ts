@@ -1,0 +1,68 @@
+/**
+ * Types shared by workflows, activities and callers. Kept free of Node APIs and side effects so
+ * the workflow bundle can import it.
+ */
+
+/** A support ticket as event sources deliver it (see README "Event schemas"). */
+export interface TicketEvent {
+  ticketId: string;
+  senderEmail: string;
+  subject: string;
+  body: string;
+  /** ISO-8601 time the helpdesk received the ticket. */
+  receivedAt: string;
+}
+
+export const INTENTS = [
+  'billing_duplicate_charge',
+  'refund_request',
+  'billing_question',
+  'technical_issue',
+  'account_access',
+  'other',
+] as const;
+export type Intent = (typeof INTENTS)[number];
+
+/** What the model may decide: intent, identifiers it saw, a summary. Never amounts or eligibility. */
+export interface TicketClassification {
+  intent: Intent;
+  /** 0..1 */
+  confidence: number;
+  identifiers: {
+    customerIds: string[];
+    chargeIds: string[];
+    invoiceIds: string[];
+    emails: string[];
+  };
+  summary: string;
+  classifier: 'anthropic' | 'offline';
+  /** Model id, or `offline-rules-v1`. */
+  model: string;
+  /** sha256 of the exact prompt sent, so an auditor can tie a decision to its input. */
+  promptHash: string;
+}
+
+/** Facts a customer reply is written from. All of them come from systems of record. */
+export type ReplyKind =
+  | 'refund_issued'
+  | 'refund_rejected'
+  | 'needs_identifier'
+  | 'human_follow_up'
+  | 'not_duplicate';
+
+export interface ReplyRequest {
+  kind: ReplyKind;
+  ticket: TicketEvent;
+  customerName: string | null;
+  /** Present for refund_issued: the refund as Stripe reported it. */
+  refund?: { id: string; amountCents: number; currency: string; chargeId: string };
+  /** Free-form, policy-derived reason for rejections and hand-offs (never model output). */
+  reason?: string;
+}
+
+export interface DraftedReply {
+  subject: string;
+  body: string;
+  drafter: 'anthropic' | 'offline';
+  model: string;
+}
