@@ -85,6 +85,11 @@ export interface BillingPort {
   getBillingContext(customerId: string): Promise<BillingContext>;
   /** Fresh read of one charge, used to re-check facts right before money moves. */
   getCharge(chargeId: string): Promise<BillingCharge>;
+  /**
+   * The refund Steward already made for this key (found by its `steward_key` metadata), if any:
+   * after a crash between "refund created" and "step recorded" the retry must find it.
+   */
+  findRefundByKey(chargeId: string, idempotencyKey: string): Promise<BillingRefund | null>;
   /** `idempotencyKey` is Steward's own (`<workflowId>:<step>:<chargeId>`), never a random one. */
   createRefund(request: CreateRefundRequest, idempotencyKey: string): Promise<BillingRefund>;
 }

@@ -66,3 +66,58 @@ export interface DraftedReply {
   drafter: 'anthropic' | 'offline';
   model: string;
 }
+
+/**
+ * Sent with every activity call. `audit` carries the workflow's own decisions since the last
+ * call, so they are stored by the activity that acts next instead of costing a round trip.
+ */
+export interface StepMeta {
+  step: string;
+  customerId: string | null;
+  policyVersion: string | null;
+  audit: import('../audit/types.js').AuditEventInput[];
+}
+
+/** The one action an approver is asked to authorise. Its digest binds the approval to it. */
+export interface ProposedRefund {
+  action: 'create_refund';
+  customerId: string;
+  chargeId: string;
+  amountCents: number;
+  currency: string;
+}
+
+/** One candidate account for a ticket's sender, from billing and the CRM. */
+export interface CustomerMatch {
+  billingCustomerId: string | null;
+  contactId: string | null;
+  email: string | null;
+  name: string | null;
+}
+
+export interface ResolvedCustomer {
+  billingCustomerId: string;
+  contactId: string | null;
+  name: string | null;
+  email: string | null;
+  /** HubSpot `account_status`; null when the CRM has no contact. */
+  accountStatus: string | null;
+  accountAgeDays: number;
+}
+
+/** Context retrieval in one batched read: who the customer is and their billing history. */
+export interface CustomerContext {
+  lookup: { by: 'email' | 'customer_id'; value: string };
+  matches: CustomerMatch[];
+  /** Set only when exactly one account matches. Steward never guesses between two. */
+  customer: ResolvedCustomer | null;
+  billing: import('../activities/ports.js').BillingContext | null;
+  unresolved: 'no_match' | 'multiple_matches' | null;
+}
+
+/**
+ * Activity failure types that no retry can fix: a refusal by the permission gate, bad input, a
+ * missing object, a credential the provider refuses. Activities throw them non-retryable; the
+ * workflow's retry policies list them too.
+ */
+export const FINAL_FAILURE_TYPES = ['PermissionDenied', 'InvalidInput', 'NotFound', 'ProviderAuthFailed'] as const;

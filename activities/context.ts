@@ -1,0 +1,77 @@
+import type { CustomerContext, CustomerMatch, ResolvedCustomer } from '../workflows/model.js';
+import { defineTool, type ToolKit } from './kit/tool.js';
+import type { BillingCustomer, BillingPort, CrmContact, CrmPort } from './ports.js';
+
+type Lookup = { email?: string; customerId?: string };
+
+/**
+ * Steps 2-3 in one batched read: who the customer is (billing and CRM, by the sender's email or an
+ * identifier a person supplied) and, when exactly one account matches, their billing history.
+ * The ticket's own claims ("my id is cus_...") are never used to pick an account.
+ */
+export function contextActivities(kit: ToolKit, billing: BillingPort, crm: CrmPort, now: () => number = Date.now) {
+  return {
+    retrieveContext: defineTool(kit, {
+      tool: 'customer.read_profile_and_invoices',
+      keyTarget: (args: Lookup) => args.customerId ?? args.email ?? 'none',
+      run: async (args): Promise<CustomerContext> => {
+        const lookup = args.customerId ? { by: 'customer_id' as const, value: args.customerId } : { by: 'email' as const, value: (args.email ?? '').toLowerCase() };
+        const [billingMatches, contacts] = await findAccounts(billing, crm, lookup);
+        const matches = mergeMatches(billingMatches, contacts);
+        const unresolved = billingMatches.length === 0 ? 'no_match' : matches.length > 1 ? 'multiple_matches' : null;
+        if (unresolved) return { lookup, matches, customer: null, billing: null, unresolved };
+        const account = billingMatches[0]!;
+        const contact = contacts[0] ?? null;
+        const context = await billing.getBillingContext(account.id);
+        const customer: ResolvedCustomer = {
+          billingCustomerId: account.id,
+          contactId: contact?.id ?? null,
+          name: account.name ?? ([contact?.firstName, contact?.lastName].filter(Boolean).join(' ') || null),
+          email: account.email,
+          accountStatus: contact?.accountStatus ?? null,
+          accountAgeDays: Math.floor((now() / 1000 - account.created) / 86400),
+        };
+        return { lookup, matches, customer, billing: context, unresolved: null };
+      },
+      receipt: (result) => ({
+        event: result.customer ? 'customer_identified' : 'customer_lookup_unresolved',
+        reason: result.unresolved,
+        externalReference: result.customer?.billingCustomerId ?? null,
+        details: {
+          lookup: result.lookup,
+          matches: result.matches.length,
+          charges: result.billing?.charges.length ?? 0,
+          invoices: result.billing?.invoices.length ?? 0,
+          refunds: result.billing?.refunds.length ?? 0,
+          disputes: result.billing?.disputes.length ?? 0,
+          accountStatus: result.customer?.accountStatus ?? null,
+        },
+      }),
+    }),
+  };
+}
+
+async function findAccounts(billing: BillingPort, crm: CrmPort, lookup: CustomerContext['lookup']): Promise<[BillingCustomer[], CrmContact[]]> {
+  if (lookup.by === 'email') return Promise.all([billing.findCustomersByEmail(lookup.value), crm.findContactsByEmail(lookup.value)]);
+  const context = await billing.getBillingContext(lookup.value).catch((err: { statusCode?: number }) => {
+    if (err?.statusCode === 404) return null;
+    throw err;
+  });
+  if (!context) return [[], []];
+  const contacts = context.customer.email ? await crm.findContactsByEmail(context.customer.email) : [];
+  return [[context.customer], contacts.filter((c) => !c.billingCustomerId || c.billingCustomerId === context.customer.id)];
+}
+
+/**
+ * One match per distinct account. A CRM contact that names a different billing customer than the
+ * billing match is a second candidate, not something to reconcile by guessing.
+ */
+function mergeMatches(accounts: BillingCustomer[], contacts: CrmContact[]): CustomerMatch[] {
+  const matches: CustomerMatch[] = accounts.map((a) => ({ billingCustomerId: a.id, contactId: null, email: a.email, name: a.name }));
+  for (const contact of contacts) {
+    const owner = matches.find((m) => m.contactId === null && (contact.billingCustomerId === null || contact.billingCustomerId === m.billingCustomerId));
+    if (owner) owner.contactId = contact.id;
+    else matches.push({ billingCustomerId: contact.billingCustomerId, contactId: contact.id, email: contact.email, name: [contact.firstName, contact.lastName].filter(Boolean).join(' ') || null });
+  }
+  return matches;
+}

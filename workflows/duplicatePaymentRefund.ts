@@ -1,0 +1,398 @@
+import { ActivityFailure, ApplicationFailure, isCancellation } from '@temporalio/workflow';
+import type { BillingContext } from '../activities/ports.js';
+import { findDuplicateCharge, pendingCharges, type ChargeEvidence } from '../policies/duplicates.js';
+import { evaluateRefundPolicy, type PolicyResult } from '../policies/refund-rules.js';
+import { customerRiskScore } from '../policies/risk.js';
+import type { RefundPolicy } from '../policies/schema.js';
+import { ApprovalDesk } from './kit/approval.js';
+import { AuditQueue } from './kit/audit.js';
+import { digestOf } from './kit/digest.js';
+import { Inbox } from './kit/operator.js';
+import { StateTracker } from './kit/state.js';
+import { Toolbox } from './kit/tools.js';
+import { searchAttributes } from './messages.js';
+import type { CustomerContext, ProposedRefund, ResolvedCustomer, TicketEvent } from './model.js';
+import { parseTicketEvent } from './ticket-event.js';
+
+export const WORKFLOW_TYPE = 'duplicatePaymentRefund';
+
+export interface RefundRunResult {
+  outcome:
+    | 'refunded'
+    | 'refund_rejected'
+    | 'handed_to_human'
+    | 'approval_expired'
+    | 'never_refundable'
+    | 'aborted';
+  reason: string;
+  refundId: string | null;
+  amountUsd: number | null;
+}
+
+const HOUR = 3_600_000;
+const MINUTE = 60_000;
+
+/**
+ * "I was charged twice this month. Please refund the duplicate payment."
+ *
+ * The article's controlled process, step by step: classify the ticket, identify the customer,
+ * retrieve charges, detect the duplicate, evaluate the refund policy (with the risk score), plan,
+ * get a manager's approval when the policy says so, then refund, note, reply and close. The model
+ * only classifies and drafts; the rules decide; every side effect is an activity with an
+ * idempotency key; every decision is audited.
+ */
+export async function duplicatePaymentRefund(input: TicketEvent): Promise<RefundRunResult> {
+  const ticket = parseTicketEvent(input);
+  const run = new RefundRun(ticket);
+  return run.execute();
+}
+
+class RefundRun {
+  private readonly state = new StateTracker('duplicate_payment_refund');
+  private readonly audit = new AuditQueue(WORKFLOW_TYPE);
+  private readonly tools = new Toolbox(this.audit);
+  private readonly approvals = new ApprovalDesk(this.audit);
+  private readonly inbox = new Inbox(this.audit);
+  private policy!: RefundPolicy;
+  private customer: ResolvedCustomer | null = null;
+
+  constructor(private readonly ticket: TicketEvent) {
+    this.state.complete('received', { ticket_id: ticket.ticketId });
+    this.state.tag([{ key: searchAttributes.ticketId, value: ticket.ticketId }]);
+  }
+
+  async execute(): Promise<RefundRunResult> {
+    // 1. Classify the ticket. The model reads the text; the policy's threshold decides if that is enough.
+    this.state.enter('classify_ticket');
+    const { classification, policy } = await this.tools.run('classifyTicket', 'classify_ticket', 'Classify ticket intent', {
+      ticket: this.ticket,
+    });
+    this.policy = policy;
+    this.audit.context.policyVersion = policy.version;
+    this.state.complete('classify_ticket', { detected_intent: classification.intent, confidence: classification.confidence });
+    if (classification.intent !== 'billing_duplicate_charge' || classification.confidence < policy.intent_confidence_threshold) {
+      return this.handToHuman(
+        'classify_ticket',
+        classification.intent !== 'billing_duplicate_charge'
+          ? `intent is ${classification.intent}, not a duplicate charge`
+          : `intent confidence ${classification.confidence} is below ${policy.intent_confidence_threshold}`,
+        { notifyCustomer: false },
+      );
+    }
+
+    // 2. Identify the customer from the sender, never from what the ticket claims.
+    let context = await this.identifyCustomer();
+    if (!context) return this.handToHuman('retrieve_customer', 'customer could not be identified', { notifyCustomer: false });
+
+    // 3-8 may run again: when the facts change before the refund, the plan is made anew.
+    for (let planning = 1; planning <= 3; planning++) {
+      // 3. Retrieve charges and invoices; wait for billing to settle if it is incomplete.
+      const billing = await this.completeBillingData(context);
+      if (!billing) return this.handToHuman('check_invoice', 'billing data stayed incomplete', { notifyCustomer: false });
+
+      // 4. Detect the duplicate deterministically and keep the evidence.
+      this.state.enter('detect_duplicate');
+      const finding = findDuplicateCharge(billing.charges, this.policy.duplicate_detection.max_hours_apart);
+      this.audit.record(finding.found ? 'duplicate_detected' : 'duplicate_not_found', 'detect_duplicate', {
+        amountUsd: finding.found ? finding.duplicate.amountCents / 100 : null,
+        reason: finding.found ? 'duplicate_payment_confirmed' : finding.reason,
+        details: { finding },
+      });
+      if (!finding.found) return this.handToHuman('detect_duplicate', `not a duplicate: ${finding.reason}`, { notifyCustomer: false });
+      this.state.complete('detect_duplicate', { retrieved_context: { invoices_found: billing.invoices.length, charges_found: billing.charges.length, duplicate_payment_detected: true, payment_provider: 'stripe', amount_usd: finding.duplicate.amountCents / 100, evidence: finding } });
+
+      // 5-6. Score the customer's risk and evaluate the refund policy over system-of-record facts.
+      const policyResult = await this.evaluatePolicy(billing, finding.duplicate);
+
+      // 7. Plan.
+      this.state.enter('plan_actions');
+      const proposed: ProposedRefund = {
+        action: 'create_refund',
+        customerId: this.customer!.billingCustomerId,
+        chargeId: finding.duplicate.chargeId,
+        amountCents: finding.duplicate.amountCents,
+        currency: finding.duplicate.currency,
+      };
+      if (policyResult.decision === 'never') {
+        this.state.complete('plan_actions', { planned_actions: ['add_ticket_note', 'escalate_to_human', 'send_customer_reply'] });
+        return this.handToHuman('plan_actions', `never refunded automatically: ${policyResult.reason}`, { notifyCustomer: true, outcome: 'never_refundable' });
+      }
+      const planned = ['create_refund', 'add_ticket_note', 'send_customer_reply', 'close_ticket'];
+      this.state.complete('plan_actions', {
+        planned_actions: policyResult.decision === 'require_approval' ? ['manager_approval', ...planned] : planned,
+      });
+      this.audit.record('actions_planned', 'plan_actions', {
+        amountUsd: proposed.amountCents / 100,
+        reason: policyResult.reason,
+        details: { decision: policyResult.decision, proposed, planned },
+      });
+
+      // 8. Manager approval where the policy requires it.
+      let approver: { approver: string; digest: string; decidedAt: string } | null = null;
+      if (policyResult.decision === 'require_approval') {
+        const outcome = await this.askForApproval(proposed, policyResult, finding.original);
+        if (outcome.verdict === 'expired') {
+          return this.handToHuman('waiting_for_manager_approval', 'no approval decision within the time limit', {
+            notifyCustomer: true,
+            outcome: 'approval_expired',
+          });
+        }
+        if (outcome.verdict === 'reject') return this.rejectRefund(outcome.comment ?? 'rejected by manager', outcome.approver);
+        approver = { approver: outcome.approver, digest: digestOf(proposed), decidedAt: outcome.decidedAt };
+      }
+
+      // 9. Execute: re-check the charge, refund once, then tell the helpdesk and the customer.
+      const executed = await this.refund(proposed, approver);
+      if (executed.status === 'aborted') return this.abort('create_refund', executed.reason);
+      if (executed.status === 'facts_changed') {
+        this.audit.record('plan_invalidated', 'create_refund', { reason: executed.reason, details: { proposed } });
+        context = await this.retrieveContext('check_invoice', { customerId: proposed.customerId });
+        continue;
+      }
+      return this.finishRefund(executed.refund);
+    }
+    return this.handToHuman('plan_actions', 'facts kept changing before the refund could be made', { notifyCustomer: false });
+  }
+
+  /** Step 2: exactly one account, or ask the customer; never guess. */
+  private async identifyCustomer(): Promise<CustomerContext | null> {
+    let lookup: { email?: string; customerId?: string } = { email: this.ticket.senderEmail };
+    for (;;) {
+      const context = await this.retrieveContext('retrieve_customer', lookup);
+      if (context.customer) return context;
+      const reason = context.unresolved === 'multiple_matches' ? 'multiple_customers_match_sender' : 'customer_not_found';
+      this.audit.record('customer_unresolved', 'retrieve_customer', { reason, details: { lookup: context.lookup, matches: context.matches } });
+      await this.tools.run('sendCustomerReply', 'retrieve_customer', 'Ask the customer for an account identifier', {
+        request: { kind: 'needs_identifier', ticket: this.ticket, customerName: null, reason },
+      });
+      await this.tools.run('setTicketStatus', 'retrieve_customer', 'Ticket waiting on customer', {
+        ticketId: this.ticket.ticketId,
+        status: 'waiting_on_customer',
+      });
+      this.state.block('retrieve_customer', reason, ['customer_identifier'], ['provide_data', 'operator_abort']);
+      const provided = await this.inbox.waitForIdentifier('retrieve_customer', this.policy.waits.customer_identifier_hours * HOUR);
+      if (!provided) return null;
+      lookup = provided.customerId ? { customerId: provided.customerId } : { email: provided.email ?? this.ticket.senderEmail };
+    }
+  }
+
+  private async retrieveContext(step: string, lookup: { email?: string; customerId?: string }): Promise<CustomerContext> {
+    this.state.enter(step);
+    const context = await this.tools.run('retrieveContext', step, 'Look up customer, charges and invoices', lookup);
+    if (context.customer) {
+      this.customer = context.customer;
+      this.audit.context.customerId = context.customer.billingCustomerId;
+      this.state.complete('retrieve_customer', { customer_id: context.customer.billingCustomerId });
+      this.state.tag([{ key: searchAttributes.customerId, value: context.customer.billingCustomerId }]);
+    }
+    return context;
+  }
+
+  /** Step 3: a charge still pending means the picture is incomplete; wait for billing to sync. */
+  private async completeBillingData(context: CustomerContext): Promise<BillingContext | null> {
+    let billing = context.billing!;
+    const deadline = Date.now() + this.policy.waits.billing_sync_hours * HOUR;
+    for (;;) {
+      const pending = pendingCharges(billing.charges);
+      if (pending.length === 0) {
+        this.state.complete('check_invoice');
+        return billing;
+      }
+      if (Date.now() >= deadline || this.inbox.abortRequested) return null;
+      this.audit.record('billing_sync_requested', 'check_invoice', { reason: 'billing_data_incomplete', details: { pendingCharges: pending } });
+      this.state.block('check_invoice', `billing_data_incomplete: ${pending.join(', ')} pending`, ['billing_sync'], ['billing_synced', 'operator_abort']);
+      await this.inbox.waitForBillingSync(this.policy.waits.billing_sync_poll_minutes * MINUTE);
+      billing = (await this.retrieveContext('check_invoice', { customerId: billing.customer.id })).billing!;
+    }
+  }
+
+  /** Steps 5-6: facts from billing and the CRM only; the ticket text contributes nothing here. */
+  private async evaluatePolicy(billing: BillingContext, duplicate: ChargeEvidence): Promise<PolicyResult> {
+    this.state.enter('evaluate_policy');
+    const openDispute = billing.disputes.some((d) => !['won', 'lost', 'charge_refunded'].includes(d.status));
+    const risk = customerRiskScore(
+      {
+        priorRefundCount: billing.refunds.length,
+        priorDisputeCount: billing.disputes.length,
+        fraudSignal: billing.charges.some((c) => c.fraudSignal),
+        accountAgeDays: this.customer!.accountAgeDays,
+      },
+      this.policy.risk_score,
+    );
+    const result = await evaluateRefundPolicy(this.policy, {
+      amount_usd: duplicate.amountCents / 100,
+      days_since_charge: Math.floor((Date.now() - Date.parse(duplicate.createdAt)) / (24 * HOUR)),
+      customer_risk_score: risk.score,
+      prior_refund_count: billing.refunds.length,
+      open_chargeback: openDispute,
+      fraud_signal: billing.charges.some((c) => c.fraudSignal),
+      product_type: duplicate.productType ?? 'unknown',
+      account_status: this.customer!.accountStatus ?? 'unknown',
+    });
+    this.audit.record('policy_evaluated', 'evaluate_policy', {
+      amountUsd: duplicate.amountCents / 100,
+      reason: result.reason,
+      details: { decision: result.decision, rulesFired: result.rulesFired, facts: result.facts, riskScore: risk },
+    });
+    this.state.complete('evaluate_policy', {
+      policy_result: {
+        auto_refund_allowed: result.decision === 'auto_approve',
+        requires_approval: result.decision === 'require_approval',
+        decision: result.decision,
+        reason: result.reason,
+        rules_fired: result.rulesFired.map((r) => r.rule),
+        policy_version: result.policyVersion,
+        customer_risk_score: risk.score,
+      },
+    });
+    this.state.tag([
+      { key: searchAttributes.refundAmountUsd, value: duplicate.amountCents / 100 },
+      { key: searchAttributes.approvalRequired, value: result.decision === 'require_approval' },
+    ]);
+    return result;
+  }
+
+  /** Step 8: evidence, proposed action and policy match go to a manager; the run waits. */
+  private async askForApproval(proposed: ProposedRefund, policyResult: PolicyResult, original: ChargeEvidence) {
+    const step = 'waiting_for_manager_approval';
+    const digest = digestOf(proposed);
+    const amountUsd = proposed.amountCents / 100;
+    const summary = `Refund $${amountUsd.toFixed(2)} ${proposed.currency.toUpperCase()} of duplicate charge ${proposed.chargeId} (original ${original.chargeId}) for ${proposed.customerId}: ${policyResult.reason}`;
+    this.audit.record('approval_requested', step, { amountUsd, reason: policyResult.reason, details: { proposed, actionDigest: digest } });
+    this.state.block(step, policyResult.rulesFired.filter((r) => r.outcome === 'require_approval').map((r) => r.rule).join(',') || 'approval_required', ['manager_approval'], ['approve_refund', 'reject_refund', 'request_more_info']);
+    Object.assign(this.state.state.facts, { approval_request: { proposed, action_digest: digest, summary, evidence: { original, duplicate: proposed.chargeId }, policy_match: policyResult.rulesFired } });
+    await this.tools.run('addTicketNote', step, 'Note: refund awaits manager approval', {
+      ticketId: this.ticket.ticketId,
+      body: `Awaiting manager approval. ${summary}. Action digest ${digest}.`,
+    });
+    this.notifyOperatorInBackground(step, 'Refund awaiting approval', `${summary}. Approve with: client.ts approve ${this.state.state.workflow_id} --digest ${digest}`);
+    return this.approvals.waitFor(
+      { step, digest, amountUsd, summary },
+      {
+        escalateAfterMs: this.policy.approval.escalate_after_hours * HOUR,
+        expireAfterMs: this.policy.approval.expire_after_hours * HOUR,
+        onEscalate: async () => {
+          this.audit.record('approval_escalated', step, { reason: `no decision after ${this.policy.approval.escalate_after_hours}h` });
+          this.notifyOperatorInBackground(step, 'Approval overdue', `No decision yet: ${summary}`, 'escalation');
+        },
+        onRequestInfo: async (decision) => {
+          await this.tools.run('addTicketNote', `${step}:info_requested:${decision.approver}`, 'Note: manager asked for more information', {
+            ticketId: this.ticket.ticketId,
+            body: `Manager ${decision.approver} asked for more information before deciding: ${decision.comment ?? '(no comment)'}`,
+          });
+        },
+      },
+    );
+  }
+
+  /** Step 9: the refund itself. A provider outage pauses the run for an operator; the customer hears nothing yet. */
+  private async refund(proposed: ProposedRefund, approval: { approver: string; digest: string; decidedAt: string } | null) {
+    const step = 'create_refund';
+    for (;;) {
+      if (this.inbox.abortRequested) return { status: 'aborted' as const, reason: 'operator aborted before the refund' };
+      this.state.enter(step);
+      try {
+        const result = await this.tools.run('createRefund', step, `Refund ${proposed.chargeId}`, { proposed, approval });
+        if (result.status === 'refunded') this.state.complete(step, { refund_id: result.refund.id });
+        return result;
+      } catch (err) {
+        if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
+        const reason = `payment_provider_unavailable: ${failureMessage(err)}`;
+        this.audit.record('step_paused', step, { reason, amountUsd: proposed.amountCents / 100 });
+        this.state.block(step, reason, ['operator_decision'], ['operator_retry', 'operator_abort']);
+        this.notifyOperatorInBackground(step, 'Refund paused: payment provider failing', `${reason}. Retry with: client.ts retry ${this.state.state.workflow_id}`);
+        const choice = await this.inbox.waitForOperator(step, this.policy.waits.operator_hours * HOUR);
+        if (choice !== 'retry') return { status: 'aborted' as const, reason: choice === 'abort' ? 'operator aborted' : 'no operator decision in time' };
+      }
+    }
+  }
+
+  private async finishRefund(refund: { id: string; amountCents: number; chargeId: string; status: string }): Promise<RefundRunResult> {
+    const amountUsd = refund.amountCents / 100;
+    this.state.enter('add_ticket_note');
+    await this.tools.run('addTicketNote', 'add_ticket_note', 'Note: duplicate refunded', {
+      ticketId: this.ticket.ticketId,
+      body: `Duplicate charge ${refund.chargeId} refunded: ${refund.id}, $${amountUsd.toFixed(2)}. Policy ${this.policy.version}.`,
+    });
+    this.state.complete('add_ticket_note');
+    this.state.enter('send_customer_reply');
+    await this.tools.run('sendCustomerReply', 'send_customer_reply', 'Tell the customer the refund was made', {
+      request: {
+        kind: 'refund_issued',
+        ticket: this.ticket,
+        customerName: this.customer?.name ?? null,
+        refund: { id: refund.id, amountCents: refund.amountCents, currency: 'usd', chargeId: refund.chargeId },
+      },
+    });
+    this.state.complete('send_customer_reply');
+    this.state.enter('close_ticket');
+    this.audit.record('workflow_completed', 'close_ticket', { amountUsd, reason: 'refunded', details: { refundId: refund.id } });
+    await this.tools.run('setTicketStatus', 'close_ticket', 'Close the ticket', { ticketId: this.ticket.ticketId, status: 'closed' });
+    this.state.complete('close_ticket');
+    this.state.finish('completed', 'refunded', { refund_id: refund.id });
+    return { outcome: 'refunded', reason: 'duplicate_payment_confirmed', refundId: refund.id, amountUsd };
+  }
+
+  private async rejectRefund(comment: string, approver: string): Promise<RefundRunResult> {
+    const step = 'refund_rejected';
+    this.state.enter(step);
+    await this.tools.run('addTicketNote', step, 'Note: manager rejected the refund', {
+      ticketId: this.ticket.ticketId,
+      body: `Refund rejected by ${approver}: ${comment}`,
+    });
+    await this.tools.run('sendCustomerReply', step, 'Tell the customer the refund was declined', {
+      request: { kind: 'refund_rejected', ticket: this.ticket, customerName: this.customer?.name ?? null, reason: comment },
+    });
+    this.audit.record('workflow_completed', step, { reason: 'refund_rejected', humanApprover: approver });
+    await this.tools.run('setTicketStatus', step, 'Close the ticket', { ticketId: this.ticket.ticketId, status: 'closed' });
+    this.state.finish('completed', 'refund_rejected');
+    return { outcome: 'refund_rejected', reason: comment, refundId: null, amountUsd: null };
+  }
+
+  /** Hand-off: an internal note and the human queue; optionally tell the customer a person will follow up. */
+  private async handToHuman(
+    step: string,
+    reason: string,
+    opts: { notifyCustomer: boolean; outcome?: RefundRunResult['outcome'] },
+  ): Promise<RefundRunResult> {
+    const outcome = opts.outcome ?? 'handed_to_human';
+    this.state.enter('hand_to_human');
+    this.audit.record('handed_to_human', step, { reason });
+    await this.tools.run('addTicketNote', `hand_to_human:${step}`, 'Note: handed to a person', {
+      ticketId: this.ticket.ticketId,
+      body: `Steward handed this ticket to a person at step ${step}: ${reason}. No refund was made.`,
+    });
+    if (opts.notifyCustomer) {
+      await this.tools.run('sendCustomerReply', `hand_to_human:${step}`, 'Tell the customer a person will follow up', {
+        request: { kind: 'human_follow_up', ticket: this.ticket, customerName: this.customer?.name ?? null, reason },
+      });
+    }
+    this.audit.record('workflow_completed', step, { reason: outcome });
+    await this.tools.run('setTicketStatus', `hand_to_human:${step}`, 'Move the ticket to the human queue', {
+      ticketId: this.ticket.ticketId,
+      status: 'needs_human',
+    });
+    this.state.finish('handed_off', outcome, { handoff_reason: reason });
+    return { outcome, reason, refundId: null, amountUsd: null };
+  }
+
+  private async abort(step: string, reason: string): Promise<RefundRunResult> {
+    const result = await this.handToHuman(step, reason, { notifyCustomer: false, outcome: 'aborted' });
+    return result;
+  }
+
+  /** The notification must not hold up the pause: a dead webhook is retried while the run waits. */
+  private notifyOperatorInBackground(step: string, subject: string, message: string, kind = 'pause'): void {
+    this.tools
+      .run('notifyOperator', `${step}:notify:${kind}`, `Notify operator: ${subject}`, { ticketId: this.ticket.ticketId, subject, message })
+      .catch(() => {
+        // Retries are exhausted only after the notify profile's 24 h; the audit trail already shows the pause.
+      });
+  }
+}
+
+function failureMessage(err: ActivityFailure): string {
+  const cause = err.cause;
+  if (cause instanceof ApplicationFailure) return `${cause.type ?? 'Error'}: ${cause.message}`;
+  return cause?.message ?? err.message;
+}

@@ -1,0 +1,2 @@
+/** Every workflow type the worker registers. Add a new business process here. */
+export { duplicatePaymentRefund } from './duplicatePaymentRefund.js';
