@@ -16,7 +16,6 @@ import https from 'node:https';
 import { AssociationTypes, Client } from '@hubspot/api-client';
 import type { FilterOperatorEnum } from '@hubspot/api-client/lib/codegen/crm/contacts/index.js';
 import type { AssociationSpecAssociationCategoryEnum } from '@hubspot/api-client/lib/codegen/crm/objects/notes/index.js';
-import type { PromiseConfigurationOptions } from '@hubspot/api-client/lib/codegen/crm/objects/notes/configuration.js';
 import type { CrmContact, CrmPort, CrmTicket, TicketStatus } from './ports.js';
 
 export type HubSpotClient = Client;
@@ -52,7 +51,7 @@ const HUBSPOT_DEFINED = 'HUBSPOT_DEFINED' as AssociationSpecAssociationCategoryE
  * header and the `httpAgent` carrying our timeout) is only applied when a call brings middleware of
  * its own (HubSpot/hubspot-api-nodejs#671, #683); an empty list merged with `append` switches it on.
  */
-const WITH_CLIENT_MIDDLEWARE: PromiseConfigurationOptions = { middleware: [], middlewareMergeStrategy: 'append' };
+const WITH_CLIENT_MIDDLEWARE = { middleware: [] as never[], middlewareMergeStrategy: 'append' as const };
 
 /** A HubSpot client for Steward: SDK retries off, an idle-socket deadline, optional base URL. */
 export function createHubSpotClient(options: HubSpotClientOptions): HubSpotClient {
@@ -151,7 +150,7 @@ interface SearchApi {
     filterGroups: { filters: { propertyName: string; operator: FilterOperatorEnum; value: string }[] }[];
     properties: string[];
     limit: number;
-  }, options: PromiseConfigurationOptions): Promise<{ results: { id: string }[] }>;
+  }, options: typeof WITH_CLIENT_MIDDLEWARE): Promise<{ results: { id: string }[] }>;
 }
 
 /** The object an earlier attempt created under this idempotency key, if there is one. */

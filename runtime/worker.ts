@@ -20,7 +20,7 @@ export async function createStewardWorker(opts: StewardWorkerOptions): Promise<W
     connection: opts.connection,
     namespace: opts.namespace,
     taskQueue: opts.taskQueue,
-    identity: opts.identity,
+    ...(opts.identity ? { identity: opts.identity } : {}),
     activities: createActivities(opts.deps),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: require.resolve('../workflows/index.ts') }),
   });

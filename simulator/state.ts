@@ -187,7 +187,7 @@ export class SimState {
   readonly invoicePayments = new Map<string, StripeInvoicePaymentRecord>();
   readonly refunds = new Map<string, StripeRefundRecord>();
   readonly disputes = new Map<string, StripeDisputeRecord>();
-  /** Keyed by `<api key>\u0000<idempotency key>`: Stripe scopes keys to the account's key. */
+  /** Keyed by `<test|live>\u0000<idempotency key>`: Stripe scopes keys to the account (and mode). */
   readonly idempotency = new Map<string, IdempotencyRecord>();
 
   readonly contacts = new Map<string, CrmRecord>();

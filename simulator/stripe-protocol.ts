@@ -223,7 +223,8 @@ export async function runIdempotently(
   if (key.length > 255) throw invalidParam('Idempotency keys can be up to 255 characters long.', 'idempotency_key');
   reply.header('Idempotency-Key', key);
 
-  const scoped = `${apiKey}\u0000${key}`;
+  // One simulated account: keys are shared by all its API keys, separately for test and live mode.
+  const scoped = `${/^(sk|rk)_live_/.test(apiKey) ? 'live' : 'test'}\u0000${key}`;
   const path = request.url.split('?')[0] ?? request.url;
   const fingerprint = canonicalJson(params);
   const existing = state.idempotency.get(scoped);

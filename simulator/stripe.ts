@@ -32,7 +32,7 @@ export const SIMULATED_STRIPE_VERSION = '2026-10-28.endive';
 
 const REFUND_REASONS = ['duplicate', 'fraudulent', 'requested_by_customer'] as const;
 
-/** The caller's secret key per request, set by the auth hook; idempotency keys are scoped to it. */
+/** The caller's secret key per request, set by the auth hook; its mode scopes idempotency keys. */
 const apiKeys = new WeakMap<FastifyRequest, string>();
 
 /** Registers the Stripe routes in their own encapsulated scope (auth and error shape apply only here). */

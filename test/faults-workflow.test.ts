@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { RefundRunResult } from '../workflows/duplicatePaymentRefund.js';
-import { fastPolicy, startHarness, ticketEvent, waitForState, type Harness } from './helpers/harness.js';
+import { eventually, fastPolicy, startHarness, ticketEvent, waitForState, type Harness } from './helpers/harness.js';
 import { recordHistory } from './helpers/histories.js';
 import { seedDuplicateCase, world } from './helpers/world.js';
 
@@ -29,7 +29,7 @@ describe('duplicatePaymentRefund when the payment provider fails', () => {
     const w = world(h.sim);
     assert.equal(w.refundsOf(c.charges!.duplicateChargeId).length, 0);
     assert.equal(w.repliesOn(c.ticketId).length, 0, 'the customer is told nothing while the refund has not happened');
-    await waitForState(handle, () => h.inbox.notices.some((n) => n.workflowId === handle.workflowId && String(n.subject).includes('payment provider')));
+    await eventually(() => h.inbox.notices.some((n) => n.workflowId === handle.workflowId && String(n.subject).includes('payment provider')), 'the operator is notified');
 
     await h.client.retry(handle.workflowId, 'ops.kim', 'Stripe status page green again');
     const result: RefundRunResult = await handle.result();

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { RefundRunResult } from '../workflows/duplicatePaymentRefund.js';
-import { fastPolicy, startHarness, ticketEvent, waitForState, type Harness } from './helpers/harness.js';
+import { eventually, fastPolicy, startHarness, ticketEvent, waitForState, type Harness } from './helpers/harness.js';
 import { recordHistory } from './helpers/histories.js';
 import { seedDuplicateCase, STAGE, world } from './helpers/world.js';
 
@@ -79,7 +79,7 @@ describe('duplicatePaymentRefund', () => {
     assert.equal(waiting.blocked_reason, 'amount_above_auto_threshold');
     assert.deepEqual(waiting.next_allowed_actions, ['approve_refund', 'reject_refund', 'request_more_info']);
     assert.equal(world(h.sim).refundsOf(c.charges!.duplicateChargeId).length, 0, 'no refund before approval');
-    assert.ok(h.inbox.notices.some((n) => n.workflowId === handle.workflowId && String(n.subject).includes('awaiting approval')), 'the approval request reached the operator webhook');
+    await eventually(() => h.inbox.notices.some((n) => n.workflowId === handle.workflowId && String(n.subject).includes('awaiting approval')), 'the approval request reaches the operator webhook');
 
     // A decision bound to another action is refused and leaves the run waiting.
     const stale = await h.client.decide(handle.workflowId, 'approve', { approver: 'maria.finance', actionDigest: 'f'.repeat(64) });

@@ -23,7 +23,7 @@ let crm: CrmPort;
 /** Adapters whose SDK gives up after `timeoutMs`, to observe lost answers quickly. */
 function impatient(timeoutMs: number): { billing: BillingPort; crm: CrmPort } {
   return {
-    billing: createStripeBilling(createStripeClient({ apiKey: 'sk_test_impatient', baseUrl: sim.url, timeoutMs })),
+    billing: createStripeBilling(createStripeClient({ apiKey: 'sk_test_steward', baseUrl: sim.url, timeoutMs })),
     crm: createHubSpotCrm(createHubSpotClient({ accessToken: 'test-token', baseUrl: sim.url, timeoutMs })),
   };
 }

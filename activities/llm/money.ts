@@ -49,3 +49,12 @@ export function findMoneyMentions(text: string): number[] {
   }
   return [...found];
 }
+
+/**
+ * Replaces every amount of money in model prose with `[amount]`. Applied to the model's ticket
+ * summary: the summary is recorded in the audit trail, and a ticket's "refund me $5,000" must not
+ * come out of the classifier looking like a figure Steward derived.
+ */
+export function redactMoney(text: string): string {
+  return MONEY_PATTERNS.reduce((out, pattern) => out.replace(pattern, '[amount]'), text);
+}

@@ -24,8 +24,7 @@ export function createOfflineLlm(): LlmPort {
 
 /** Synchronous core, shared with the Anthropic stand-in so "a well-behaved model" means the same thing. */
 export function classifyOffline(ticket: Pick<TicketEvent, 'subject' | 'body'>): TicketClassification {
-  const normalised = normaliseTicketText(ticket.subject, ticket.body);
-  const verdict = applyIntentRules(normalised);
+  const verdict = applyIntentRules(ticket.subject, ticket.body);
   const identifiers = extractIdentifiers(`${ticket.subject}\n${ticket.body}`);
   return {
     intent: verdict.intent,
@@ -34,7 +33,7 @@ export function classifyOffline(ticket: Pick<TicketEvent, 'subject' | 'body'>): 
     summary: summaryOf(verdict, identifiers),
     classifier: 'offline',
     model: OFFLINE_MODEL_ID,
-    promptHash: createHash('sha256').update(normalised).digest('hex'),
+    promptHash: createHash('sha256').update(normaliseTicketText(ticket.subject, ticket.body)).digest('hex'),
   };
 }
 
@@ -49,7 +48,7 @@ const INTENT_PHRASES: Record<Intent, string> = {
 
 /** Built from the verdict, never from the ticket's prose, so it cannot carry the ticket's claims. */
 function summaryOf(verdict: RuleVerdict, ids: Identifiers): string {
-  const why = verdict.ruleId ? ` Rule "${verdict.ruleId}" matched: ${verdict.matched.map((m) => `"${m}"`).join(', ')}.` : '';
+  const why = verdict.ruleId ? ` Rule "${verdict.ruleId}" matched in the ${verdict.source}: ${verdict.matched.map((m) => `"${m}"`).join(', ')}.` : '';
   const count = ids.customerIds.length + ids.chargeIds.length + ids.invoiceIds.length + ids.emails.length;
   const hints = count > 0 ? ` ${count} identifier(s) mentioned (hints only).` : '';
   return `${INTENT_PHRASES[verdict.intent]}${why}${hints}`;

@@ -1,19 +1,22 @@
 /**
  * The offline classifier's rules: the whole of what Steward's no-LLM mode "understands".
  *
- * ┌─ How a ticket is classified ─────────────────────────────────────────────────────────────────┐
- * │ 1. The subject and body are joined and normalised (Unicode NFKC, lower case, whitespace       │
- * │    collapsed). The sha256 of that string is the classification's `promptHash`.               │
+ * ┌─ How a ticket is classified ──────────────────────────────────────────────────────────────────┐
+ * │ 1. Subject and body are normalised (Unicode NFKC, lower case, whitespace collapsed). The      │
+ * │    sha256 of "subject\nbody", normalised, is the classification's `promptHash`.               │
  * │ 2. Rules are tried top to bottom; the FIRST rule with a matching pattern decides the intent.  │
  * │    Order is precedence: "charged twice, please refund" is a duplicate charge, not a plain     │
  * │    refund request, because the duplicate rule comes first.                                    │
- * │ 3. Confidence is the rule's base confidence, +0.05 when two or more of its patterns match     │
- * │    (capped at 0.95). No rule matched → `other` at 0.3; (almost) no text → `other` at 0.1.     │
- * │    Both are below the refund policy's `intent_confidence_threshold`, so such tickets go to a  │
- * │    person instead of a workflow acting on a guess.                                            │
- * │ 4. Identifiers (cus_…, ch_…, in_…, e-mail addresses) are pulled out by regex. They are HINTS  │
- * │    for a human and for the audit trail: Steward never picks an account or a charge from them. │
- * └──────────────────────────────────────────────────────────────────────────────────────────────┘
+ * │ 3. The BODY decides. Confidence is the rule's base confidence, +0.05 when two or more of its  │
+ * │    patterns match or the subject agrees (capped at 0.95). A subject line whose body says      │
+ * │    something else ("Charged twice" / "the dashboard crashes") is the body's intent.           │
+ * │ 4. Only the subject matched → that intent at 0.5 at most: one line is not enough to act on.   │
+ * │    Nothing matched → `other` at 0.3; (almost) no text → `other` at 0.1. All three are below   │
+ * │    the refund policy's `intent_confidence_threshold` (0.7), so such tickets go to a person    │
+ * │    instead of a workflow acting on a guess.                                                   │
+ * │ 5. Identifiers (cus_…, ch_…/py_…, in_…, e-mail addresses) are pulled out by regex. They are   │
+ * │    HINTS for a human and the audit trail: Steward never picks an account or charge from them. │
+ * └───────────────────────────────────────────────────────────────────────────────────────────────┘
  *
  * Nothing here reads an amount, an approval or a name: whatever the ticket claims ("refund me
  * $5,000", "approved by your manager", "ignore previous instructions") can at most move it between
@@ -79,7 +82,8 @@ export const INTENT_RULES: readonly IntentRule[] = [
 
 export const NO_MATCH_CONFIDENCE = 0.3;
 export const NO_TEXT_CONFIDENCE = 0.1;
-const MULTI_MATCH_BONUS = 0.05;
+export const SUBJECT_ONLY_MAX_CONFIDENCE = 0.5;
+const AGREEMENT_BONUS = 0.05;
 const MAX_CONFIDENCE = 0.95;
 
 export interface RuleVerdict {
@@ -87,26 +91,47 @@ export interface RuleVerdict {
   confidence: number;
   /** The rule that decided, or null when none matched. */
   ruleId: string | null;
+  /** Where the deciding match was found. */
+  source: 'body' | 'subject' | null;
   /** The phrases that matched (our patterns' own matches: no amounts, no names). */
   matched: string[];
 }
 
-/** Subject and body as the rules (and the hash) see them. */
-export function normaliseTicketText(subject: string, body: string): string {
-  return `${subject}\n${body}`.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
+/** Lower case, NFKC, whitespace collapsed: what the rules read. */
+export function normaliseText(text: string): string {
+  return text.normalize('NFKC').toLowerCase().replace(/\s+/g, ' ').trim();
 }
 
-export function applyIntentRules(normalised: string): RuleVerdict {
-  if (normalised.replace(/[^a-z]/g, '').length < 3) {
-    return { intent: 'other', confidence: NO_TEXT_CONFIDENCE, ruleId: null, matched: [] };
-  }
+/** Subject and body as one string, for the offline `promptHash`. */
+export function normaliseTicketText(subject: string, body: string): string {
+  return normaliseText(`${subject}\n${body}`);
+}
+
+function firstMatchingRule(normalised: string): { rule: IntentRule; matched: string[] } | null {
   for (const rule of INTENT_RULES) {
     const matched = rule.patterns.map((p) => normalised.match(p)?.[0]).filter((m): m is string => m !== undefined);
-    if (matched.length === 0) continue;
-    const confidence = Math.min(MAX_CONFIDENCE, rule.confidence + (matched.length > 1 ? MULTI_MATCH_BONUS : 0));
-    return { intent: rule.intent, confidence: Math.round(confidence * 100) / 100, ruleId: rule.id, matched };
+    if (matched.length > 0) return { rule, matched };
   }
-  return { intent: 'other', confidence: NO_MATCH_CONFIDENCE, ruleId: null, matched: [] };
+  return null;
+}
+
+const round2 = (n: number) => Math.round(n * 100) / 100;
+
+export function applyIntentRules(subject: string, body: string): RuleVerdict {
+  const [s, b] = [normaliseText(subject), normaliseText(body)];
+  if (`${s}${b}`.replace(/[^a-z]/g, '').length < 3) return { intent: 'other', confidence: NO_TEXT_CONFIDENCE, ruleId: null, source: null, matched: [] };
+  const inBody = firstMatchingRule(b);
+  const inSubject = firstMatchingRule(s);
+  if (inBody) {
+    const agreed = inBody.matched.length > 1 || inSubject?.rule.intent === inBody.rule.intent;
+    const confidence = Math.min(MAX_CONFIDENCE, inBody.rule.confidence + (agreed ? AGREEMENT_BONUS : 0));
+    return { intent: inBody.rule.intent, confidence: round2(confidence), ruleId: inBody.rule.id, source: 'body', matched: inBody.matched };
+  }
+  if (inSubject) {
+    const confidence = Math.min(SUBJECT_ONLY_MAX_CONFIDENCE, inSubject.rule.confidence);
+    return { intent: inSubject.rule.intent, confidence: round2(confidence), ruleId: inSubject.rule.id, source: 'subject', matched: inSubject.matched };
+  }
+  return { intent: 'other', confidence: NO_MATCH_CONFIDENCE, ruleId: null, source: null, matched: [] };
 }
 
 /** Identifier shapes Steward recognises. Stripe ids are case-sensitive; e-mails are compared lower-case. */

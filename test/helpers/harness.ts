@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type Worker } from '@temporalio/worker';
 import { createStripeBilling, createStripeClient } from '../../activities/billing.js';
 import { createHubSpotClient, createHubSpotCrm } from '../../activities/crm.js';
 import { createOfflineLlm } from '../../activities/llm/offline.js';
@@ -94,6 +94,7 @@ export interface Harness {
  * Steward's own worker built by the same factory `npm start` uses.
  */
 export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> {
+  quietSdkLogs();
   const cli = resolveTemporalCli();
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
@@ -169,6 +170,23 @@ export async function waitForState(handle: WorkflowHandle, predicate: (s: Workfl
   throw new Error(`state never matched; last state: ${JSON.stringify(last, null, 2)}`);
 }
 
+/** Polls until `check` holds: for effects that happen in the background (operator notices). */
+export async function eventually(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 export function ticketEvent(ticketId: string, senderEmail: string, body = 'I was charged twice this month. Please refund the duplicate payment.') {
   return { ticketId, senderEmail, subject: 'Charged twice', body, receivedAt: new Date().toISOString() };
+}
+
+let runtimeInstalled = false;
+/** The SDK logs every worker state change at INFO; tests only want warnings. */
+function quietSdkLogs() {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger((process.env.TEMPORAL_LOG_LEVEL as 'WARN') ?? 'WARN') });
 }
