@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { NativeConnection } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type NativeConnection } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { openAuditStore } from '../audit/store.js';
 import { loadAgentScopes } from '../policies/agents.js';
@@ -28,6 +28,8 @@ export interface RunningSteward {
  */
 export async function startSteward(env: StewardEnv): Promise<RunningSteward> {
   const logger = createLogger('steward', env.LOG_LEVEL);
+  // The SDK narrates every bundle and state change at INFO; keep its warnings unless debugging.
+  Runtime.install({ logger: new DefaultLogger(env.LOG_LEVEL === 'debug' || env.LOG_LEVEL === 'trace' ? 'DEBUG' : 'WARN') });
   const refundPolicy = loadRefundPolicy();
   const scopes = loadAgentScopes();
   const systems = externalSystems(env);
