@@ -18,13 +18,20 @@ export const APPEND_ONLY_TRIGGERS = {
 const APPEND_ONLY_HINT = 'audit records are never changed or deleted; append a correcting event instead';
 
 /**
+ * Migrations take an untyped database on purpose (kysely's own advice): a migration must keep
+ * working after the app's table types change, so it cannot depend on them.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type MigrationDb = Kysely<any>;
+
+/**
  * The audit schema, as code (no migration folder to ship or lose). Migrations only ever add:
  * there is deliberately no `down`, because rolling back would destroy evidence.
  */
 export function auditMigrations(dialect: AuditDialect): Record<string, Migration> {
   return {
     '0001_audit_events_and_chain_heads': {
-      async up(db: Kysely<any>) {
+      async up(db: MigrationDb) {
         await createTables(db, dialect);
         if (dialect === 'sqlite') await createSqliteGuards(db);
         else await createPostgresGuards(db);
@@ -37,7 +44,7 @@ export function auditMigrationProvider(dialect: AuditDialect): MigrationProvider
   return { getMigrations: async () => auditMigrations(dialect) };
 }
 
-async function createTables(db: Kysely<any>, dialect: AuditDialect): Promise<void> {
+async function createTables(db: MigrationDb, dialect: AuditDialect): Promise<void> {
   await db.schema
     .createTable('audit_events')
     .addColumn('seq', dialect === 'sqlite' ? 'integer' : 'bigint', (col) =>
@@ -80,7 +87,7 @@ async function createTables(db: Kysely<any>, dialect: AuditDialect): Promise<voi
 }
 
 /** SQLite: RAISE(ABORT) rolls the statement back with the message as the error. */
-async function createSqliteGuards(db: Kysely<any>): Promise<void> {
+async function createSqliteGuards(db: MigrationDb): Promise<void> {
   const [noUpdate, noDelete, headsNoDelete, headsForward] = APPEND_ONLY_TRIGGERS.sqlite;
   await sql`
     CREATE TRIGGER ${sql.id(noUpdate)} BEFORE UPDATE ON audit_events
@@ -105,7 +112,7 @@ async function createSqliteGuards(db: Kysely<any>): Promise<void> {
  * Postgres: row triggers for UPDATE/DELETE and a statement trigger for TRUNCATE (which skips row
  * triggers). SQLSTATE 42501 (insufficient_privilege) so callers can tell a refusal from a bug.
  */
-async function createPostgresGuards(db: Kysely<any>): Promise<void> {
+async function createPostgresGuards(db: MigrationDb): Promise<void> {
   const [appendOnly, noTruncate, headsForward, headsNoTruncate] = APPEND_ONLY_TRIGGERS.postgres;
   await sql`
     CREATE FUNCTION audit_events_reject_change() RETURNS trigger LANGUAGE plpgsql AS $$

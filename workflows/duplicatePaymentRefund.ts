@@ -9,7 +9,7 @@ import { AuditQueue } from './kit/audit.js';
 import { digestOf } from './kit/digest.js';
 import { Inbox } from './kit/operator.js';
 import { StateTracker } from './kit/state.js';
-import { Toolbox } from './kit/tools.js';
+import { Toolbox, type ToolArgs } from './kit/tools.js';
 import { searchAttributes } from './messages.js';
 import type { CustomerContext, ProposedRefund, ResolvedCustomer, TicketEvent } from './model.js';
 import { parseTicketEvent } from './ticket-event.js';
@@ -64,9 +64,15 @@ class RefundRun {
   async execute(): Promise<RefundRunResult> {
     // 1. Classify the ticket. The model reads the text; the policy's threshold decides if that is enough.
     this.state.enter('classify_ticket');
-    const { classification, policy } = await this.tools.run('classifyTicket', 'classify_ticket', 'Classify ticket intent', {
-      ticket: this.ticket,
-    });
+    let classified;
+    try {
+      classified = await this.tools.run('classifyTicket', 'classify_ticket', 'Classify ticket intent', { ticket: this.ticket });
+    } catch (err) {
+      // Malformed model output three times, or the model unreachable: a person reads the ticket.
+      if (!(err instanceof ActivityFailure)) throw err;
+      return this.handToHuman('classify_ticket', `the ticket could not be classified: ${failureMessage(err)}`, { notifyCustomer: false });
+    }
+    const { classification, policy } = classified;
     this.policy = policy;
     this.audit.context.policyVersion = policy.version;
     this.state.complete('classify_ticket', { detected_intent: classification.intent, confidence: classification.confidence });
@@ -142,13 +148,19 @@ class RefundRun {
       }
 
       // 9. Execute: re-check the charge, refund once, then tell the helpdesk and the customer.
-      const executed = await this.refund(proposed, approver);
-      if (executed.status === 'aborted') return this.abort('create_refund', executed.reason);
+      if (this.inbox.abortRequested) return this.handToHuman('create_refund', 'operator aborted before the refund', { notifyCustomer: false, outcome: 'aborted' });
+      this.state.enter('create_refund');
+      const attempt = await this.persist('create_refund', 'payment_provider', () =>
+        this.tools.run('createRefund', 'create_refund', `Refund ${proposed.chargeId}`, { proposed, approval: approver }),
+      );
+      if (!attempt.ok) return this.handToHuman('create_refund', attempt.reason, { notifyCustomer: false, outcome: attempt.aborted ? 'aborted' : 'handed_to_human' });
+      const executed = attempt.value;
       if (executed.status === 'facts_changed') {
         this.audit.record('plan_invalidated', 'create_refund', { reason: executed.reason, details: { proposed } });
         context = await this.retrieveContext('check_invoice', { customerId: proposed.customerId });
         continue;
       }
+      this.state.complete('create_refund', { refund_id: executed.refund.id });
       return this.finishRefund(executed.refund);
     }
     return this.handToHuman('plan_actions', 'facts kept changing before the refund could be made', { notifyCustomer: false });
@@ -162,10 +174,10 @@ class RefundRun {
       if (context.customer) return context;
       const reason = context.unresolved === 'multiple_matches' ? 'multiple_customers_match_sender' : 'customer_not_found';
       this.audit.record('customer_unresolved', 'retrieve_customer', { reason, details: { lookup: context.lookup, matches: context.matches } });
-      await this.tools.run('sendCustomerReply', 'retrieve_customer', 'Ask the customer for an account identifier', {
+      await this.helpdesk('sendCustomerReply', 'retrieve_customer', 'Ask the customer for an account identifier', {
         request: { kind: 'needs_identifier', ticket: this.ticket, customerName: null, reason },
       });
-      await this.tools.run('setTicketStatus', 'retrieve_customer', 'Ticket waiting on customer', {
+      await this.helpdesk('setTicketStatus', 'retrieve_customer', 'Ticket waiting on customer', {
         ticketId: this.ticket.ticketId,
         status: 'waiting_on_customer',
       });
@@ -261,7 +273,7 @@ class RefundRun {
     this.audit.record('approval_requested', step, { amountUsd, reason: policyResult.reason, details: { proposed, actionDigest: digest } });
     this.state.block(step, policyResult.rulesFired.filter((r) => r.outcome === 'require_approval').map((r) => r.rule).join(',') || 'approval_required', ['manager_approval'], ['approve_refund', 'reject_refund', 'request_more_info']);
     Object.assign(this.state.state.facts, { approval_request: { proposed, action_digest: digest, summary, evidence: { original, duplicate: proposed.chargeId }, policy_match: policyResult.rulesFired } });
-    await this.tools.run('addTicketNote', step, 'Note: refund awaits manager approval', {
+    await this.helpdesk('addTicketNote', step, 'Note: refund awaits manager approval', {
       ticketId: this.ticket.ticketId,
       body: `Awaiting manager approval. ${summary}. Action digest ${digest}.`,
     });
@@ -276,7 +288,7 @@ class RefundRun {
           this.notifyOperatorInBackground(step, 'Approval overdue', `No decision yet: ${summary}`, 'escalation');
         },
         onRequestInfo: async (decision) => {
-          await this.tools.run('addTicketNote', `${step}:info_requested:${decision.approver}`, 'Note: manager asked for more information', {
+          await this.helpdesk('addTicketNote', `${step}:info_requested:${decision.approver}`, 'Note: manager asked for more information', {
             ticketId: this.ticket.ticketId,
             body: `Manager ${decision.approver} asked for more information before deciding: ${decision.comment ?? '(no comment)'}`,
           });
@@ -285,24 +297,29 @@ class RefundRun {
     );
   }
 
-  /** Step 9: the refund itself. A provider outage pauses the run for an operator; the customer hears nothing yet. */
-  private async refund(proposed: ProposedRefund, approval: { approver: string; digest: string; decidedAt: string } | null) {
-    const step = 'create_refund';
+  /**
+   * Explicit failure handling for a step whose activity has exhausted its retries: the run pauses
+   * with a `blocked_reason`, an operator is notified, and it waits for `operatorRetry` or
+   * `operatorAbort`, having told the customer nothing. A refusal by the permission gate is not
+   * retryable by anyone: it goes straight to a person.
+   */
+  private async persist<T>(step: string, dependency: string, call: () => Promise<T>): Promise<Attempt<T>> {
     for (;;) {
-      if (this.inbox.abortRequested) return { status: 'aborted' as const, reason: 'operator aborted before the refund' };
-      this.state.enter(step);
       try {
-        const result = await this.tools.run('createRefund', step, `Refund ${proposed.chargeId}`, { proposed, approval });
-        if (result.status === 'refunded') this.state.complete(step, { refund_id: result.refund.id });
-        return result;
+        return { ok: true, value: await call() };
       } catch (err) {
         if (isCancellation(err) || !(err instanceof ActivityFailure)) throw err;
-        const reason = `payment_provider_unavailable: ${failureMessage(err)}`;
-        this.audit.record('step_paused', step, { reason, amountUsd: proposed.amountCents / 100 });
+        if (failureType(err) === 'PermissionDenied') {
+          this.audit.record('tool_call_escalated', step, { reason: failureMessage(err) });
+          return { ok: false, aborted: false, reason: `refused by the permission gate: ${failureMessage(err)}` };
+        }
+        const reason = `${dependency}_unavailable: ${failureMessage(err)}`;
+        this.audit.record('step_paused', step, { reason });
         this.state.block(step, reason, ['operator_decision'], ['operator_retry', 'operator_abort']);
-        this.notifyOperatorInBackground(step, 'Refund paused: payment provider failing', `${reason}. Retry with: client.ts retry ${this.state.state.workflow_id}`);
-        const choice = await this.inbox.waitForOperator(step, this.policy.waits.operator_hours * HOUR);
-        if (choice !== 'retry') return { status: 'aborted' as const, reason: choice === 'abort' ? 'operator aborted' : 'no operator decision in time' };
+        this.notifyOperatorInBackground(step, `Paused: ${dependency.replace('_', ' ')} failing`, `${reason}. Retry with: client.ts retry ${this.state.state.workflow_id}`);
+        const choice = await this.inbox.waitForOperator(step, (this.policy?.waits.operator_hours ?? DEFAULT_OPERATOR_HOURS) * HOUR);
+        if (choice !== 'retry') return { ok: false, aborted: choice === 'abort', reason: choice === 'abort' ? 'operator aborted' : 'no operator decision in time' };
+        this.state.enter(step);
       }
     }
   }
@@ -310,13 +327,13 @@ class RefundRun {
   private async finishRefund(refund: { id: string; amountCents: number; chargeId: string; status: string }): Promise<RefundRunResult> {
     const amountUsd = refund.amountCents / 100;
     this.state.enter('add_ticket_note');
-    await this.tools.run('addTicketNote', 'add_ticket_note', 'Note: duplicate refunded', {
+    await this.helpdesk('addTicketNote', 'add_ticket_note', 'Note: duplicate refunded', {
       ticketId: this.ticket.ticketId,
       body: `Duplicate charge ${refund.chargeId} refunded: ${refund.id}, $${amountUsd.toFixed(2)}. Policy ${this.policy.version}.`,
     });
     this.state.complete('add_ticket_note');
     this.state.enter('send_customer_reply');
-    await this.tools.run('sendCustomerReply', 'send_customer_reply', 'Tell the customer the refund was made', {
+    await this.helpdesk('sendCustomerReply', 'send_customer_reply', 'Tell the customer the refund was made', {
       request: {
         kind: 'refund_issued',
         ticket: this.ticket,
@@ -327,7 +344,7 @@ class RefundRun {
     this.state.complete('send_customer_reply');
     this.state.enter('close_ticket');
     this.audit.record('workflow_completed', 'close_ticket', { amountUsd, reason: 'refunded', details: { refundId: refund.id } });
-    await this.tools.run('setTicketStatus', 'close_ticket', 'Close the ticket', { ticketId: this.ticket.ticketId, status: 'closed' });
+    await this.helpdesk('setTicketStatus', 'close_ticket', 'Close the ticket', { ticketId: this.ticket.ticketId, status: 'closed' });
     this.state.complete('close_ticket');
     this.state.finish('completed', 'refunded', { refund_id: refund.id });
     return { outcome: 'refunded', reason: 'duplicate_payment_confirmed', refundId: refund.id, amountUsd };
@@ -336,15 +353,15 @@ class RefundRun {
   private async rejectRefund(comment: string, approver: string): Promise<RefundRunResult> {
     const step = 'refund_rejected';
     this.state.enter(step);
-    await this.tools.run('addTicketNote', step, 'Note: manager rejected the refund', {
+    await this.helpdesk('addTicketNote', step, 'Note: manager rejected the refund', {
       ticketId: this.ticket.ticketId,
       body: `Refund rejected by ${approver}: ${comment}`,
     });
-    await this.tools.run('sendCustomerReply', step, 'Tell the customer the refund was declined', {
+    await this.helpdesk('sendCustomerReply', step, 'Tell the customer the refund was declined', {
       request: { kind: 'refund_rejected', ticket: this.ticket, customerName: this.customer?.name ?? null, reason: comment },
     });
     this.audit.record('workflow_completed', step, { reason: 'refund_rejected', humanApprover: approver });
-    await this.tools.run('setTicketStatus', step, 'Close the ticket', { ticketId: this.ticket.ticketId, status: 'closed' });
+    await this.helpdesk('setTicketStatus', step, 'Close the ticket', { ticketId: this.ticket.ticketId, status: 'closed' });
     this.state.finish('completed', 'refund_rejected');
     return { outcome: 'refund_rejected', reason: comment, refundId: null, amountUsd: null };
   }
@@ -358,17 +375,17 @@ class RefundRun {
     const outcome = opts.outcome ?? 'handed_to_human';
     this.state.enter('hand_to_human');
     this.audit.record('handed_to_human', step, { reason });
-    await this.tools.run('addTicketNote', `hand_to_human:${step}`, 'Note: handed to a person', {
+    await this.helpdesk('addTicketNote', `hand_to_human:${step}`, 'Note: handed to a person', {
       ticketId: this.ticket.ticketId,
       body: `Steward handed this ticket to a person at step ${step}: ${reason}. No refund was made.`,
     });
     if (opts.notifyCustomer) {
-      await this.tools.run('sendCustomerReply', `hand_to_human:${step}`, 'Tell the customer a person will follow up', {
+      await this.helpdesk('sendCustomerReply', `hand_to_human:${step}`, 'Tell the customer a person will follow up', {
         request: { kind: 'human_follow_up', ticket: this.ticket, customerName: this.customer?.name ?? null, reason },
       });
     }
     this.audit.record('workflow_completed', step, { reason: outcome });
-    await this.tools.run('setTicketStatus', `hand_to_human:${step}`, 'Move the ticket to the human queue', {
+    await this.helpdesk('setTicketStatus', `hand_to_human:${step}`, 'Move the ticket to the human queue', {
       ticketId: this.ticket.ticketId,
       status: 'needs_human',
     });
@@ -376,9 +393,15 @@ class RefundRun {
     return { outcome, reason, refundId: null, amountUsd: null };
   }
 
-  private async abort(step: string, reason: string): Promise<RefundRunResult> {
-    const result = await this.handToHuman(step, reason, { notifyCustomer: false, outcome: 'aborted' });
-    return result;
+  /**
+   * A helpdesk write (note, reply, status) that must not fail the run: an outage pauses it for an
+   * operator like any other step; if the operator gives up on it, the run goes on and the audit
+   * trail says what was skipped.
+   */
+  private async helpdesk<K extends HelpdeskTool>(name: K, step: string, summary: string, args: ToolArgs<K>): Promise<boolean> {
+    const attempt = await this.persist(step, 'helpdesk', () => this.tools.run(name, step, summary, args));
+    if (!attempt.ok) this.audit.record('step_skipped', step, { reason: attempt.reason, details: { tool: name } });
+    return attempt.ok;
   }
 
   /** The notification must not hold up the pause: a dead webhook is retried while the run waits. */
@@ -389,6 +412,16 @@ class RefundRun {
         // Retries are exhausted only after the notify profile's 24 h; the audit trail already shows the pause.
       });
   }
+}
+
+type HelpdeskTool = 'addTicketNote' | 'sendCustomerReply' | 'setTicketStatus';
+type Attempt<T> = { ok: true; value: T } | { ok: false; aborted: boolean; reason: string };
+
+/** Before the policy (and its operator wait) is known, e.g. when classification itself fails. */
+const DEFAULT_OPERATOR_HOURS = 72;
+
+function failureType(err: ActivityFailure): string | null {
+  return err.cause instanceof ApplicationFailure ? (err.cause.type ?? null) : null;
 }
 
 function failureMessage(err: ActivityFailure): string {

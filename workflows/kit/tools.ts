@@ -25,7 +25,7 @@ const profiles = {
 
 type Profile = keyof typeof profiles;
 type ToolName = keyof StewardActivities;
-type ArgsOf<K extends ToolName> = Parameters<StewardActivities[K]>[1];
+export type ToolArgs<K extends ToolName> = Parameters<StewardActivities[K]>[1];
 type ResultOf<K extends ToolName> = Awaited<ReturnType<StewardActivities[K]>>;
 
 const profileOf: Record<ToolName, Profile> = {
@@ -50,11 +50,11 @@ const proxies = Object.fromEntries(
 export class Toolbox {
   constructor(private readonly audit: AuditQueue) {}
 
-  async run<K extends ToolName>(name: K, step: string, summary: string, args: ArgsOf<K>): Promise<ResultOf<K>> {
+  async run<K extends ToolName>(name: K, step: string, summary: string, args: ToolArgs<K>): Promise<ResultOf<K>> {
     const pending = this.audit.drain();
     const meta: StepMeta = { step, customerId: this.audit.context.customerId, policyVersion: this.audit.context.policyVersion, audit: pending };
     const activity = proxies[profileOf[name]][name] as unknown as {
-      executeWithOptions(options: ActivityOptions, args: [StepMeta, ArgsOf<K>]): Promise<ResultOf<K>>;
+      executeWithOptions(options: ActivityOptions, args: [StepMeta, ToolArgs<K>]): Promise<ResultOf<K>>;
     };
     try {
       return await activity.executeWithOptions({ ...profiles[profileOf[name]], summary }, [meta, args]);
