@@ -82,6 +82,8 @@ export interface Harness {
   client: StewardClient;
   inbox: OperatorInbox;
   taskQueue: string;
+  /** Holds the SQLite audit store (`audit.sqlite`), like STEWARD_DATA_DIR does for `npm start`. */
+  dataDir: string;
   /** The policy the next classified ticket snapshots; tests may replace it between runs. */
   policy: RefundPolicy;
   worker: Worker;
@@ -135,6 +137,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     audit,
     inbox,
     taskQueue,
+    dataDir: dir,
     get policy() {
       return current.policy;
     },
