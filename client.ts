@@ -10,6 +10,9 @@ import { Command, CommanderError } from 'commander';
 import { openAuditStore } from './audit/store.js';
 import { formatAuditStory, toExportJson } from './audit/story.js';
 import type { AuditStore } from './audit/types.js';
+import { findApprover, loadApprovers } from './policies/approvers.js';
+import { resolveApprovalSecret } from './runtime/approval-secret.js';
+import { approverKey } from './runtime/approval-tokens.js';
 import { loadConfig, type StewardEnv } from './runtime/config.js';
 import { connectClient } from './runtime/connection.js';
 import { StewardClient } from './runtime/steward-client.js';
@@ -69,11 +72,14 @@ export function buildCli(io: { out: (s: string) => void } = { out: (s) => consol
       .command(name)
       .description(help)
       .argument('<workflow-id>')
-      .requiredOption('--approver <id>', 'who decides')
+      .requiredOption('--approver <id>', 'your approver id (policies/approvers.yaml)')
+      .option('--key <hex>', 'your approver key (default: STEWARD_APPROVER_KEY)')
       .option('--comment <text>', 'reason or question')
       .option('--digest <sha256>', 'digest of the action you reviewed (default: the one pending now)')
-      .action(async (id: string, opts: { approver: string; comment?: string; digest?: string }) => {
-        const answer = await (await steward()).decide(id, verdict, { approver: opts.approver, comment: opts.comment, actionDigest: opts.digest });
+      .action(async (id: string, opts: { approver: string; key?: string; comment?: string; digest?: string }) => {
+        const approverKey = opts.key ?? config().STEWARD_APPROVER_KEY;
+        if (!approverKey) throw new Error('no approver key: pass --key or set STEWARD_APPROVER_KEY (an admin issues it with `client.ts approvers issue-key <id>`)');
+        const answer = await (await steward()).decide(id, verdict, { approver: opts.approver, approverKey, comment: opts.comment, actionDigest: opts.digest });
         if (answer.status === 'refused') throw new Error(`refused: ${answer.reason}`);
         print(`${verdict} accepted for ${id}`, answer);
       });
@@ -123,6 +129,25 @@ export function buildCli(io: { out: (s: string) => void } = { out: (s) => consol
     .action(async () => {
       const runs = await (await steward()).waitingForApproval();
       print(runs.length ? runs.map((r) => `${r.workflowId}  ticket ${r.ticketId}  ${r.customerId}  $${r.refundAmountUsd}  since ${r.startTime}`).join('\n') : 'no run is waiting for approval', runs);
+    });
+
+  const approvers = program.command('approvers').description('who may approve refunds (policies/approvers.yaml)');
+  approvers
+    .command('list')
+    .description('approvers, their roles and limits')
+    .action(() => {
+      const file = loadApprovers();
+      const rows = file.approvers.map((a) => ({ ...a, maxAmountUsd: file.roles[a.role]?.max_amount_usd ?? null }));
+      print(rows.map((a) => `${a.id}  ${a.name} <${a.email}>  ${a.role} up to $${a.maxAmountUsd}`).join('\n'), rows);
+    });
+  approvers
+    .command('issue-key')
+    .description("admin: print an approver's personal key (needs the server's STEWARD_APPROVAL_SECRET); hand it over privately")
+    .argument('<approver-id>')
+    .action((approverId: string) => {
+      if (!findApprover(loadApprovers(), approverId)) throw new Error(`${approverId} is not in policies/approvers.yaml`);
+      const key = approverKey(resolveApprovalSecret(config()), approverId);
+      print(key, { approver: approverId, key });
     });
 
   const audit = program.command('audit').description('read and verify the audit trail');

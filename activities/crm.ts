@@ -88,7 +88,7 @@ export function createHubSpotCrm(client: HubSpotClient): CrmPort {
     async getTicket(ticketId) {
       const ticket = await client.crm.tickets.basicApi.getById(
         ticketId,
-        ['subject', 'hs_pipeline', 'hs_pipeline_stage'],
+        ['subject', 'hs_pipeline', 'hs_pipeline_stage', 'hubspot_owner_id'],
         undefined,
         undefined,
         undefined,
@@ -99,6 +99,7 @@ export function createHubSpotCrm(client: HubSpotClient): CrmPort {
         id: ticket.id,
         subject: ticket.properties.subject ?? null,
         status: statusOfStage(ticket.properties.hs_pipeline_stage ?? null),
+        ownerId: ticket.properties.hubspot_owner_id || null,
       } satisfies CrmTicket;
     },
 

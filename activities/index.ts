@@ -3,6 +3,7 @@ import type { AuditStore } from '../audit/types.js';
 import type { AgentScopes } from '../policies/agents.js';
 import type { RefundPolicy } from '../policies/schema.js';
 import type { StepMeta } from '../workflows/model.js';
+import { approvalActivities, type ApprovalSettings } from './approval.js';
 import { classifyActivities } from './classify.js';
 import { contextActivities } from './context.js';
 import { helpdeskActivities } from './helpdesk.js';
@@ -19,6 +20,8 @@ export interface ActivityDeps {
   audit: AuditStore;
   scopes: AgentScopes;
   notifier: OperatorNotifier;
+  /** The approval secret and the approvers file: what proves an approver's identity. */
+  approvals: ApprovalSettings;
   /** The refund policy in force now (read at start-up; a new file takes effect on restart). */
   refundPolicy: () => RefundPolicy;
   logger: Logger;
@@ -30,7 +33,8 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...classifyActivities(kit, deps.llm, deps.refundPolicy),
     ...contextActivities(kit, deps.billing, deps.crm),
-    ...refundActivities(kit, deps.billing),
+    ...refundActivities(kit, deps.billing, deps.approvals),
+    ...approvalActivities(kit, deps.approvals, deps.crm),
     ...helpdeskActivities(kit, deps.crm, deps.llm),
     ...notifyActivities(kit, deps.notifier),
     /** Stores the workflow's queued decisions when no other activity is about to run. */

@@ -109,6 +109,8 @@ export interface CrmTicket {
   id: string;
   subject: string | null;
   status: TicketStatus | null;
+  /** HubSpot `hubspot_owner_id`: who the ticket is assigned to (they may not approve it). */
+  ownerId: string | null;
 }
 
 /** Steward's names for helpdesk states; the adapter maps them to pipeline stages. */

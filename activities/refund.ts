@@ -1,12 +1,15 @@
+import { findApprover } from '../policies/approvers.js';
+import { verifyApproval } from '../runtime/approval-tokens.js';
 import { digestOf } from '../workflows/kit/digest.js';
 import type { ProposedRefund } from '../workflows/model.js';
+import type { ApprovalSettings } from './approval.js';
 import { defineTool, type ToolKit } from './kit/tool.js';
 import type { BillingCharge, BillingPort, BillingRefund } from './ports.js';
 
 export interface RefundArgs {
   proposed: ProposedRefund;
-  /** Present when a manager approved this exact action (its digest). */
-  approval: { approver: string; digest: string; decidedAt: string } | null;
+  /** Present when a manager approved this exact action: their verified id and the signed credential. */
+  approval: { approver: string; digest: string; decidedAt: string; token: string } | null;
 }
 
 export type RefundResult = { status: 'refunded'; refund: BillingRefund } | { status: 'facts_changed'; reason: string };
@@ -17,22 +20,42 @@ export type RefundResult = { status: 'refunded'; refund: BillingRefund } | { sta
  * against that fresh read, and the refund carries Steward's idempotency key, so a retry after a
  * lost answer finds the refund instead of making a second one.
  */
-export function refundActivities(kit: ToolKit, billing: BillingPort) {
+export function refundActivities(kit: ToolKit, billing: BillingPort, approvals: ApprovalSettings) {
+  /**
+   * The gate's "approved" comes from the credential itself, re-verified here, not from the
+   * workflow's say-so: a bug in workflow code cannot turn a claimed approval into money.
+   * Expiry is not re-checked: the workflow accepted the credential while it was valid.
+   */
+  const approvalCovers = (args: RefundArgs, workflowId: string) => {
+    if (!args.approval) return false;
+    const check = verifyApproval(approvals.secret, args.approval.token, {
+      workflowId,
+      actionDigest: digestOf(args.proposed),
+      decision: 'approve',
+      nowSeconds: null,
+    });
+    const approver = check.ok ? findApprover(approvals.approvers, check.claims.approver) : null;
+    return approver !== null && args.proposed.amountCents / 100 <= approver.maxAmountUsd;
+  };
+
   return {
-    createRefund: defineTool<RefundArgs, RefundResult, BillingCharge>(kit, {
+    createRefund: defineTool<RefundArgs, RefundResult, { charge: BillingCharge; approved: boolean }>(kit, {
       tool: 'stripe.refunds.create',
       keyTarget: (args) => args.proposed.chargeId,
-      resolveTarget: (args) => billing.getCharge(args.proposed.chargeId),
-      gateFacts: (args, charge) => ({
+      resolveTarget: async (args, { workflowId }) => ({
+        charge: await billing.getCharge(args.proposed.chargeId),
+        approved: approvalCovers(args, workflowId),
+      }),
+      gateFacts: (args, { charge, approved }) => ({
         amountUsd: args.proposed.amountCents / 100,
         currency: charge.currency,
         targetCustomerId: charge.customerId,
-        approved: args.approval !== null && args.approval.digest === digestOf(args.proposed),
+        approved,
       }),
       run: async ({ proposed, approval }, call) => {
         const ours = await billing.findRefundByKey(proposed.chargeId, call.idempotencyKey);
         if (ours) return { status: 'refunded', refund: ours };
-        const changed = whatChanged(call.target, proposed);
+        const changed = whatChanged(call.target.charge, proposed);
         if (changed) return { status: 'facts_changed', reason: changed };
         const refund = await billing.createRefund(
           {

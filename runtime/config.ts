@@ -37,6 +37,10 @@ const EnvSchema = z
     ANTHROPIC_MODEL: optionalString,
     SIMULATOR_PORT: port(12111),
     OPERATOR_WEBHOOK_URL: optionalUrl,
+    /** Server secret approver keys derive from; unset = generated into STEWARD_DATA_DIR on first use. */
+    STEWARD_APPROVAL_SECRET: optionalString.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+    /** The approver's personal key, for `client.ts approve|reject|request-info`. */
+    STEWARD_APPROVER_KEY: optionalString.pipe(z.string().regex(/^[0-9a-f]{64}$/, 'must be the 64-hex-digit key from `client.ts approvers issue-key`').optional()),
     /** `off` stops `npm start` from submitting the demo ticket when the simulators run. */
     STEWARD_DEMO: z.enum(['on', 'off']).default('on'),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -1,5 +1,6 @@
 import { Client, WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
 import { digestOf } from '../workflows/kit/digest.js';
+import { signApproval } from './approval-tokens.js';
 import {
   approvalUpdate,
   billingSyncedSignal,
@@ -76,20 +77,26 @@ export class StewardClient {
   }
 
   /**
-   * Sends an approval decision and returns the workflow's answer (accepted, or refused with the
-   * reason). Without `actionDigest`, the digest of the action pending right now is used, so the
-   * decision still binds to the exact action the caller was shown by `state`.
+   * Signs an approval decision with the approver's key and sends it; returns the workflow's answer
+   * (accepted, or refused with the reason). Without `actionDigest`, the digest of the action
+   * pending right now is signed, so the decision binds to the exact action `state` shows.
    */
-  async decide(workflowId: string, decision: ApprovalVerdict, opts: { approver: string; comment?: string; actionDigest?: string }): Promise<ApprovalAnswer> {
+  async decide(
+    workflowId: string,
+    decision: ApprovalVerdict,
+    opts: { approver: string; approverKey: string; comment?: string; actionDigest?: string; ttlSeconds?: number },
+  ): Promise<ApprovalAnswer> {
     if (!opts.approver?.trim()) throw new Error('approver is required');
+    if (!/^[0-9a-f]{64}$/.test(opts.approverKey ?? '')) throw new Error('an approver key is required (STEWARD_APPROVER_KEY or --key; issued by `client.ts approvers issue-key`)');
     let actionDigest = opts.actionDigest;
     if (!actionDigest) {
       const pending = (await this.state(workflowId)).facts.approval_request as { proposed: ProposedRefund } | undefined;
       if (!pending) return { status: 'refused', reason: 'no approval is pending for this workflow' };
       actionDigest = digestOf(pending.proposed);
     }
+    const token = signApproval(opts.approverKey, { approver: opts.approver, workflowId, actionDigest, decision, ttlSeconds: opts.ttlSeconds });
     return this.temporal.workflow.getHandle(workflowId).executeUpdate(approvalUpdate, {
-      args: [{ decision, approver: opts.approver, actionDigest, comment: opts.comment }],
+      args: [{ decision, approver: opts.approver, actionDigest, token, comment: opts.comment }],
     });
   }
 

@@ -3,6 +3,8 @@ import { DefaultLogger, Runtime, type NativeConnection } from '@temporalio/worke
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { openAuditStore } from '../audit/store.js';
 import { loadAgentScopes } from '../policies/agents.js';
+import { loadApprovers } from '../policies/approvers.js';
+import { resolveApprovalSecret } from './approval-secret.js';
 import { loadRefundPolicy } from '../policies/load.js';
 import { startSimulator, type Simulator } from '../simulator/server.js';
 import { buildExternalClients } from './clients.js';
@@ -63,7 +65,7 @@ export async function startSteward(env: StewardEnv): Promise<RunningSteward> {
       connection,
       namespace: env.TEMPORAL_NAMESPACE,
       taskQueue: env.TEMPORAL_TASK_QUEUE,
-      deps: { ...clients, audit, scopes, refundPolicy: () => refundPolicy, logger },
+      deps: { ...clients, audit, scopes, approvals: { secret: resolveApprovalSecret(env), approvers: loadApprovers() }, refundPolicy: () => refundPolicy, logger },
     });
     const running = worker.run();
     // Registered last so it runs first: drain the worker before its connection and server go.

@@ -377,6 +377,8 @@ export interface SeedTicketOptions {
   contactId?: string | null;
   /** `hs_pipeline_stage` in the default support pipeline: 1 new, 2 waiting on contact, 3 waiting on us, 4 closed. Default `1`. */
   stage?: '1' | '2' | '3' | '4';
+  /** `hubspot_owner_id`: the support agent the ticket is assigned to. */
+  ownerId?: string;
 }
 
 /** A support ticket in HubSpot's default pipeline, linked to its contact. */
@@ -393,6 +395,7 @@ export function seedTicket(state: SimState, options: SeedTicketOptions): { ticke
       hs_pipeline: '0',
       hs_pipeline_stage: options.stage ?? '1',
       hs_ticket_priority: 'MEDIUM',
+      hubspot_owner_id: options.ownerId ?? null,
     },
     {
       ...(options.id ? { id: options.id } : {}),

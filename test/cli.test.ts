@@ -36,7 +36,7 @@ describe('client.ts', () => {
   it('--help lists the commands', async () => {
     const r = await cli('--help');
     assert.equal(r.code, 0);
-    for (const command of ['start', 'state', 'approve', 'reject', 'request-info', 'retry', 'abort', 'provide-identifier', 'waiting', 'audit']) {
+    for (const command of ['start', 'state', 'approve', 'reject', 'request-info', 'retry', 'abort', 'provide-identifier', 'billing-synced', 'waiting', 'approvers', 'audit']) {
       assert.match(r.stdout, new RegExp(`\\b${command}\\b`));
     }
   });
@@ -76,12 +76,12 @@ describe('client.ts', () => {
     }
     assert.ok(waiting.some((w) => w.workflowId === first.workflowId), 'the run is listed as waiting for approval');
 
-    const approved = await cli('approve', first.workflowId, '--approver', 'maria.finance', '--comment', 'ok');
+    const approved = await cli('approve', first.workflowId, '--approver', 'maria.finance', '--key', h.approverKey('maria.finance'), '--comment', 'ok');
     assert.equal(approved.code, 0, approved.stderr);
     await handle.result();
     assert.equal(world(h.sim).refundsOf(c.charges!.duplicateChargeId).length, 1);
 
-    const late = await cli('approve', first.workflowId, '--approver', 'maria.finance');
+    const late = await cli('approve', first.workflowId, '--approver', 'maria.finance', '--key', h.approverKey('maria.finance'));
     assert.notEqual(late.code, 0, 'approving a finished run fails');
 
     const story = await cli('audit', first.workflowId);

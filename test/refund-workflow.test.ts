@@ -82,10 +82,10 @@ describe('duplicatePaymentRefund', () => {
     await eventually(() => h.inbox.notices.some((n) => n.workflowId === handle.workflowId && String(n.subject).includes('awaiting approval')), 'the approval request reaches the operator webhook');
 
     // A decision bound to another action is refused and leaves the run waiting.
-    const stale = await h.client.decide(handle.workflowId, 'approve', { approver: 'maria.finance', actionDigest: 'f'.repeat(64) });
+    const stale = await h.client.decide(handle.workflowId, 'approve', { approver: 'maria.finance', approverKey: h.approverKey('maria.finance'), actionDigest: 'f'.repeat(64) });
     assert.equal(stale.status, 'refused');
 
-    const answer = await h.client.decide(handle.workflowId, 'approve', { approver: 'maria.finance', comment: 'confirmed duplicate' });
+    const answer = await h.client.decide(handle.workflowId, 'approve', { approver: 'maria.finance', approverKey: h.approverKey('maria.finance'), comment: 'confirmed duplicate' });
     assert.deepEqual(answer, { status: 'accepted', decision: 'approve' });
     const result: RefundRunResult = await handle.result();
     await recordHistory(handle, 'approval-approved');
@@ -106,7 +106,7 @@ describe('duplicatePaymentRefund', () => {
     const c = seedDuplicateCase(h.sim, { charges: { amountCents: 18000 } });
     const handle = await run(ticketEvent(c.ticketId, c.email));
     await waitForState(handle, (s) => s.current_step === 'waiting_for_manager_approval');
-    const answer = await h.client.decide(handle.workflowId, 'reject', { approver: 'maria.finance', comment: 'refunded by bank already' });
+    const answer = await h.client.decide(handle.workflowId, 'reject', { approver: 'maria.finance', approverKey: h.approverKey('maria.finance'), comment: 'refunded by bank already' });
     assert.equal(answer.status, 'accepted');
     const result: RefundRunResult = await handle.result();
     await recordHistory(handle, 'approval-rejected');

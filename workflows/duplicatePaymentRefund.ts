@@ -51,7 +51,16 @@ class RefundRun {
   private readonly state = new StateTracker('duplicate_payment_refund');
   private readonly audit = new AuditQueue(WORKFLOW_TYPE);
   private readonly tools = new Toolbox(this.audit);
-  private readonly approvals = new ApprovalDesk(this.audit);
+  private readonly approvals = new ApprovalDesk(this.audit, (decision, request) =>
+    this.tools.run('verifyApproval', request.step, 'Verify the approver credential', {
+      token: decision.token,
+      decision: decision.decision,
+      actionDigest: request.digest,
+      amountUsd: request.amountUsd,
+      ticketId: this.ticket.ticketId,
+      requesterEmail: this.ticket.senderEmail,
+    }),
+  );
   private readonly inbox = new Inbox(this.audit);
   private policy!: RefundPolicy;
   private customer: ResolvedCustomer | null = null;
@@ -134,7 +143,7 @@ class RefundRun {
       });
 
       // 8. Manager approval where the policy requires it.
-      let approver: { approver: string; digest: string; decidedAt: string } | null = null;
+      let approver: { approver: string; digest: string; decidedAt: string; token: string } | null = null;
       if (policyResult.decision === 'require_approval') {
         const outcome = await this.askForApproval(proposed, policyResult, finding.original);
         if (outcome.verdict === 'expired') {
@@ -144,7 +153,7 @@ class RefundRun {
           });
         }
         if (outcome.verdict === 'reject') return this.rejectRefund(outcome.comment ?? 'rejected by manager', outcome.approver);
-        approver = { approver: outcome.approver, digest: digestOf(proposed), decidedAt: outcome.decidedAt };
+        approver = { approver: outcome.approver, digest: digestOf(proposed), decidedAt: outcome.decidedAt, token: outcome.token };
       }
 
       // 9. Execute: re-check the charge, refund once, then tell the helpdesk and the customer.

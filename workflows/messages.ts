@@ -15,10 +15,12 @@ export type ApprovalVerdict = 'approve' | 'reject' | 'request_info';
 
 export interface ApprovalDecision {
   decision: ApprovalVerdict;
-  /** Who decides. Issue #3 replaces this claimed name with a verified credential. */
+  /** Who claims to decide: shown in refusals only. The identity that counts is the credential's. */
   approver: string;
   /** Digest of the proposed action the approver was shown; a stale digest is refused. */
   actionDigest: string;
+  /** The approver's signed credential (runtime/approval-tokens.ts); without it nothing is approved. */
+  token: string;
   comment?: string;
 }
 

@@ -43,7 +43,7 @@ export interface ToolSpec<A, R, T = null> {
    * Reads what the call would touch from the system of record before the gate decides, so the
    * gate checks the real customer and amount, not what the workflow claims.
    */
-  resolveTarget?(args: A, meta: StepMeta): Promise<T>;
+  resolveTarget?(args: A, context: { meta: StepMeta; workflowId: string }): Promise<T>;
   /** The money and customer the gate should see. */
   gateFacts?(args: A, target: T): { amountUsd: number | null; currency: string | null; targetCustomerId: string | null; approved: boolean };
   run(args: A, call: ToolCall<T>): Promise<R>;
@@ -88,7 +88,7 @@ export function defineTool<A, R, T = null>(kit: ToolKit, spec: ToolSpec<A, R, T>
     });
 
     try {
-      const target = spec.resolveTarget ? await spec.resolveTarget(args, meta) : (null as T);
+      const target = spec.resolveTarget ? await spec.resolveTarget(args, { meta, workflowId }) : (null as T);
       const facts = spec.gateFacts?.(args, target) ?? { amountUsd: null, currency: null, targetCustomerId: null, approved: false };
       const verdict = checkPermission(kit.scopes, { workflowType, tool: spec.tool, boundCustomerId: meta.customerId, ...facts });
       if (!verdict.allowed) {

@@ -14,6 +14,8 @@ import type { LlmPort } from '../../activities/ports.js';
 import { openAuditStore } from '../../audit/store.js';
 import type { AuditStore } from '../../audit/types.js';
 import { loadAgentScopes } from '../../policies/agents.js';
+import { loadApprovers } from '../../policies/approvers.js';
+import { approverKey } from '../../runtime/approval-tokens.js';
 import { loadRefundPolicy } from '../../policies/load.js';
 import type { RefundPolicy } from '../../policies/schema.js';
 import { createLogger } from '../../runtime/logger.js';
@@ -82,6 +84,8 @@ export interface Harness {
   client: StewardClient;
   inbox: OperatorInbox;
   taskQueue: string;
+  /** The personal key an admin would issue to this approver (derived from the harness's secret). */
+  approverKey(approverId: string): string;
   /** Holds the SQLite audit store (`audit.sqlite`), like STEWARD_DATA_DIR does for `npm start`. */
   dataDir: string;
   /** The policy the next classified ticket snapshots; tests may replace it between runs. */
@@ -111,6 +115,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
   const dir = mkdtempSync(join(tmpdir(), 'steward-test-'));
   const pgSchema = opts.databaseUrl ? `steward_test_${randomUUID().replaceAll('-', '').slice(0, 12)}` : undefined;
   const audit = await openAuditStore({ databaseUrl: opts.databaseUrl, sqlitePath: join(dir, 'audit.sqlite'), pgSchema });
+  const approvalSecret = randomUUID() + randomUUID();
   const current = { policy: opts.policy ?? fastPolicy() };
   const taskQueue = `steward-test-${randomUUID()}`;
   const logger = createLogger('steward-test', process.env.LOG_LEVEL ?? 'silent');
@@ -126,6 +131,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
       audit,
       scopes: loadAgentScopes(),
       notifier: webhookNotifier(inbox.url),
+      approvals: { secret: approvalSecret, approvers: loadApprovers() },
       refundPolicy: () => current.policy,
       logger,
     },
@@ -138,6 +144,7 @@ export async function startHarness(opts: HarnessOptions = {}): Promise<Harness> 
     inbox,
     taskQueue,
     dataDir: dir,
+    approverKey: (id: string) => approverKey(approvalSecret, id),
     get policy() {
       return current.policy;
     },

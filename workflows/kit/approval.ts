@@ -1,5 +1,6 @@
-import { condition, setHandler } from '@temporalio/workflow';
-import { approvalSignal, approvalUpdate, type ApprovalDecision, type ApprovalVerdict } from '../messages.js';
+import { condition, patched, setHandler } from '@temporalio/workflow';
+import type { VerifiedApproval } from '../../activities/approval.js';
+import { approvalSignal, approvalUpdate, type ApprovalAnswer, type ApprovalDecision, type ApprovalVerdict } from '../messages.js';
 import type { AuditQueue } from './audit.js';
 
 export interface ApprovalRequest {
@@ -10,9 +11,17 @@ export interface ApprovalRequest {
   summary: string;
 }
 
-export type ApprovalOutcome =
-  | { verdict: 'approve' | 'reject'; approver: string; comment: string | null; decidedAt: string }
-  | { verdict: 'expired' };
+/** A decision whose credential the worker verified: `approver` is a proven identity. */
+export interface AcceptedDecision {
+  decision: ApprovalVerdict;
+  approver: string;
+  role: string;
+  comment: string | null;
+  token: string;
+  tokenId: string;
+}
+
+export type ApprovalOutcome = (AcceptedDecision & { verdict: 'approve' | 'reject'; decidedAt: string }) | { verdict: 'expired' };
 
 export interface ApprovalTimers {
   escalateAfterMs: number;
@@ -20,50 +29,83 @@ export interface ApprovalTimers {
   /** Runs once when the escalation time passes with no decision. */
   onEscalate(): Promise<void>;
   /** Runs for each "request more info"; the request stays open. */
-  onRequestInfo(decision: ApprovalDecision): Promise<void>;
+  onRequestInfo(decision: AcceptedDecision): Promise<void>;
 }
+
+/** patched() id of the change that made approver credentials mandatory. */
+export const APPROVAL_CREDENTIALS_PATCH = 'approval-credentials-v1';
+
+/** Asks the worker to verify a credential (the workflow holds no secret). */
+export type CredentialCheck = (decision: ApprovalDecision, request: ApprovalRequest) => Promise<VerifiedApproval>;
 
 /**
  * Manager approval as the article draws it: the workflow waits on a signal (or an update that
- * answers the caller at once), escalates when nobody decides, and expires safely. A decision is
- * checked against the open request before it counts; a refused one is audited and the workflow
- * keeps waiting.
+ * answers the caller at once), escalates when nobody decides, and expires safely. A decision
+ * counts only if its credential proves who sent it and binds it to the open action; each
+ * credential is usable once. Every refusal is audited and the workflow keeps waiting.
  */
 export class ApprovalDesk {
   private open: ApprovalRequest | null = null;
-  private accepted: ApprovalDecision[] = [];
+  private accepted: AcceptedDecision[] = [];
+  private readonly usedTokens = new Set<string>();
 
-  constructor(private readonly audit: AuditQueue) {
-    setHandler(approvalSignal, (decision) => {
-      const refusal = this.refusalFor(decision);
-      if (refusal) this.recordRefusal(decision, refusal);
-      else this.accepted.push(decision);
+  constructor(
+    private readonly audit: AuditQueue,
+    private readonly checkCredential: CredentialCheck,
+  ) {
+    // Both paths run the same checks. The update is handled, not validated: a validator's
+    // rejection leaves no trace in history, and every refused approval must reach the audit trail.
+    setHandler(approvalSignal, async (decision) => {
+      await this.consider(decision);
     });
-    // The update is handled, not validated: a validator's rejection leaves no trace in history,
-    // and every refused approval must reach the audit trail.
-    setHandler(approvalUpdate, (decision) => {
-      const refusal = this.refusalFor(decision);
-      if (refusal) {
-        this.recordRefusal(decision, refusal);
-        return { status: 'refused' as const, reason: refusal };
-      }
-      this.accepted.push(decision);
-      return { status: 'accepted' as const, decision: decision.decision };
-    });
+    setHandler(approvalUpdate, (decision) => this.consider(decision));
   }
 
   get pending(): ApprovalRequest | null {
     return this.open;
   }
 
-  /** Why a decision cannot count, or null if it can. */
-  refusalFor(decision: ApprovalDecision): string | null {
-    if (!this.open) return 'no approval is pending for this workflow';
+  private async consider(decision: ApprovalDecision): Promise<ApprovalAnswer> {
+    // Runs that accepted an approval before credentials existed replay the old way; every
+    // decision processed since this change is verified (see README "Upgrading workers").
+    if (!patched(APPROVAL_CREDENTIALS_PATCH)) return this.considerLegacy(decision);
+    const request = this.open;
+    const refusal = this.shapeRefusal(decision, request);
+    if (refusal || !request) return this.refuse(decision, refusal ?? 'no approval is pending for this workflow');
+    const verified = await this.checkCredential(decision, request);
+    // The activity audited its own refusals; the ones below are the workflow's.
+    if (!verified.ok) return { status: 'refused', reason: verified.reason };
+    if (this.open !== request) return this.refuse(decision, 'the action changed while the credential was being checked; review it again');
+    if (this.usedTokens.has(verified.tokenId)) return this.refuse(decision, 'this approval credential was already used');
+    this.usedTokens.add(verified.tokenId);
+    this.accepted.push({
+      decision: decision.decision,
+      approver: verified.approverId,
+      role: verified.role,
+      comment: decision.comment ?? null,
+      token: decision.token as string,
+      tokenId: verified.tokenId,
+    });
+    return { status: 'accepted', decision: decision.decision };
+  }
+
+  /** Before credentials: a name and the right digest were enough. Kept only so old histories replay. */
+  private considerLegacy(decision: ApprovalDecision): ApprovalAnswer {
+    const request = this.open;
+    const refusal = request && decision?.approver?.trim() && decision.actionDigest === request.digest ? null : 'invalid approval';
+    if (refusal) return this.refuse(decision, refusal);
+    this.accepted.push({ decision: decision.decision, approver: decision.approver, role: 'unverified', comment: decision.comment ?? null, token: '', tokenId: '' });
+    return { status: 'accepted', decision: decision.decision };
+  }
+
+  /** Checks that need no secret: is anything pending, is the payload well-formed, is it for this action. */
+  private shapeRefusal(decision: ApprovalDecision, request: ApprovalRequest | null): string | null {
+    if (!request) return 'no approval is pending for this workflow';
     const verdicts: ApprovalVerdict[] = ['approve', 'reject', 'request_info'];
     if (!decision || !verdicts.includes(decision.decision)) return `decision must be one of ${verdicts.join(', ')}`;
-    if (typeof decision.approver !== 'string' || decision.approver.trim() === '') return 'approver is required';
-    if (decision.actionDigest !== this.open.digest) {
-      return `approval is for action ${String(decision.actionDigest).slice(0, 12)}…, but the proposed action is ${this.open.digest.slice(0, 12)}…`;
+    if (typeof decision.token !== 'string' || decision.token === '') return 'the approval carries no credential (a claimed name is not an identity)';
+    if (decision.actionDigest !== request.digest) {
+      return `approval is for action ${String(decision.actionDigest).slice(0, 12)}…, but the proposed action is ${request.digest.slice(0, 12)}…`;
     }
     return null;
   }
@@ -88,25 +130,26 @@ export class ApprovalDesk {
           actor: `human:${decision.approver}`,
           humanApprover: decision.approver,
           amountUsd: request.amountUsd,
-          reason: decision.comment ?? null,
-          details: { actionDigest: decision.actionDigest },
+          reason: decision.comment,
+          details: { actionDigest: request.digest, role: decision.role, tokenId: decision.tokenId, identity: 'verified' },
         });
         if (decision.decision === 'request_info') {
           await timers.onRequestInfo(decision);
           continue;
         }
-        return { verdict: decision.decision, approver: decision.approver, comment: decision.comment ?? null, decidedAt: new Date().toISOString() };
+        return { ...decision, verdict: decision.decision as 'approve' | 'reject', decidedAt: new Date().toISOString() };
       }
     } finally {
       this.open = null;
     }
   }
 
-  private recordRefusal(decision: ApprovalDecision, reason: string): void {
+  private refuse(decision: ApprovalDecision, reason: string): ApprovalAnswer {
     this.audit.record('approval_refused', this.open?.step ?? 'no_open_approval', {
-      actor: `unverified:${String(decision?.approver ?? 'unknown')}`,
+      actor: `unverified:${String(decision?.approver ?? 'unknown').slice(0, 64)}`,
       reason,
       details: { claimedDecision: decision?.decision ?? null, actionDigest: decision?.actionDigest ?? null },
     });
+    return { status: 'refused', reason };
   }
 }

@@ -37,6 +37,7 @@ const profileOf: Record<ToolName, Profile> = {
   setTicketStatus: 'helpdesk',
   notifyOperator: 'notify',
   recordAudit: 'read',
+  verifyApproval: 'read',
 };
 
 const proxies = Object.fromEntries(
