@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { findApprover, type Approvers } from '../policies/approvers.js';
 import { verifyApproval } from '../runtime/approval-tokens.js';
 import type { ApprovalVerdict } from '../workflows/messages.js';
@@ -34,7 +35,8 @@ export function approvalActivities(kit: ToolKit, settings: ApprovalSettings, crm
   return {
     verifyApproval: defineTool<VerifyApprovalArgs, VerifiedApproval>(kit, {
       tool: 'approvals.verify_credential',
-      keyTarget: (args) => `approval:${args.actionDigest.slice(0, 16)}`,
+      // One record per credential presented: the same token checked twice (a retry) is one record.
+      keyTarget: (args) => `credential:${createHash('sha256').update(String(args.token)).digest('hex').slice(0, 24)}`,
       run: async (args, call) => {
         const check = verifyApproval(settings.secret, args.token, {
           workflowId: call.workflowId,

@@ -107,6 +107,16 @@ export function createStripeBilling(stripe: Stripe): BillingPort {
       return toCharge(await stripe.charges.retrieve(chargeId), null);
     },
 
+    async findInvoiceOwner(invoiceId) {
+      try {
+        const invoice = await stripe.invoices.retrieve(invoiceId);
+        return typeof invoice.customer === 'string' ? invoice.customer : (invoice.customer?.id ?? null);
+      } catch (err) {
+        if ((err as { statusCode?: number }).statusCode === 404) return null;
+        throw err;
+      }
+    },
+
     async findRefundByKey(chargeId, idempotencyKey) {
       const refunds = await listAll(stripe.refunds.list({ charge: chargeId, limit: 100 }));
       const ours = refunds.find((refund) => refund.metadata?.[STEWARD_KEY_METADATA] === idempotencyKey);
@@ -136,7 +146,13 @@ function listAll<T>(list: Stripe.ApiListPromise<T>): Promise<T[]> {
 }
 
 function toCustomer(customer: Stripe.Customer): BillingCustomer {
-  return { id: customer.id, email: customer.email ?? null, name: customer.name ?? null, created: customer.created };
+  return {
+    id: customer.id,
+    email: customer.email ?? null,
+    name: customer.name ?? null,
+    created: customer.created,
+    accountStatus: customer.metadata?.account_status || null,
+  };
 }
 
 function toCharge(charge: Stripe.Charge, invoice: Stripe.Invoice | null): BillingCharge {

@@ -2,7 +2,12 @@ import type { CustomerContext, CustomerMatch, ResolvedCustomer } from '../workfl
 import { defineTool, type ToolKit } from './kit/tool.js';
 import type { BillingCustomer, BillingPort, CrmContact, CrmPort } from './ports.js';
 
-type Lookup = { email?: string; customerId?: string };
+type Lookup = {
+  email?: string;
+  customerId?: string;
+  /** Invoice ids the ticket cites: used only to catch a conflict, never to pick an account. */
+  mentionedInvoiceIds?: string[];
+};
 
 /**
  * Steps 2-3 in one batched read: who the customer is (billing and CRM, by the sender's email or an
@@ -19,7 +24,7 @@ export function contextActivities(kit: ToolKit, billing: BillingPort, crm: CrmPo
         const [billingMatches, contacts] = await findAccounts(billing, crm, lookup);
         const matches = mergeMatches(billingMatches, contacts);
         const unresolved = billingMatches.length === 0 ? 'no_match' : matches.length > 1 ? 'multiple_matches' : null;
-        if (unresolved) return { lookup, matches, customer: null, billing: null, unresolved };
+        if (unresolved) return { lookup, matches, customer: null, billing: null, unresolved, conflicts: [] };
         const account = billingMatches[0]!;
         const contact = contacts[0] ?? null;
         const context = await billing.getBillingContext(account.id);
@@ -31,7 +36,8 @@ export function contextActivities(kit: ToolKit, billing: BillingPort, crm: CrmPo
           accountStatus: contact?.accountStatus ?? null,
           accountAgeDays: Math.floor((now() / 1000 - account.created) / 86400),
         };
-        return { lookup, matches, customer, billing: context, unresolved: null };
+        const conflicts = await findConflicts(billing, account, contact, context.invoices.map((i) => i.id), args.mentionedInvoiceIds ?? []);
+        return { lookup, matches, customer, billing: context, unresolved: null, conflicts };
       },
       receipt: (result) => ({
         event: result.customer ? 'customer_identified' : 'customer_lookup_unresolved',
@@ -45,10 +51,27 @@ export function contextActivities(kit: ToolKit, billing: BillingPort, crm: CrmPo
           refunds: result.billing?.refunds.length ?? 0,
           disputes: result.billing?.disputes.length ?? 0,
           accountStatus: result.customer?.accountStatus ?? null,
+          conflicts: result.conflicts,
         },
       }),
     }),
   };
+}
+
+/**
+ * Where the systems of record disagree on a fact the policy needs. Steward never picks a side:
+ * the workflow escalates with both sides named.
+ */
+async function findConflicts(billing: BillingPort, account: BillingCustomer, contact: CrmContact | null, ownInvoices: string[], mentioned: string[]): Promise<string[]> {
+  const conflicts: string[] = [];
+  if (account.accountStatus && contact?.accountStatus && account.accountStatus !== contact.accountStatus) {
+    conflicts.push(`account status: the CRM (HubSpot contact ${contact.id}) says ${contact.accountStatus}, billing (Stripe customer ${account.id}) says ${account.accountStatus}`);
+  }
+  for (const invoiceId of [...new Set(mentioned)].filter((id) => !ownInvoices.includes(id)).slice(0, 5)) {
+    const owner = await billing.findInvoiceOwner(invoiceId);
+    if (owner && owner !== account.id) conflicts.push(`invoice ownership: the ticket cites ${invoiceId}, which billing says belongs to ${owner}, not to the sender's account ${account.id}`);
+  }
+  return conflicts;
 }
 
 async function findAccounts(billing: BillingPort, crm: CrmPort, lookup: CustomerContext['lookup']): Promise<[BillingCustomer[], CrmContact[]]> {

@@ -15,6 +15,8 @@ export interface BillingCustomer {
   name: string | null;
   /** Unix seconds. */
   created: number;
+  /** Customer metadata `account_status`, when billing keeps one (compared with the CRM's). */
+  accountStatus: string | null;
 }
 
 export type ChargeStatus = 'succeeded' | 'pending' | 'failed';
@@ -83,6 +85,8 @@ export interface CreateRefundRequest {
 export interface BillingPort {
   findCustomersByEmail(email: string): Promise<BillingCustomer[]>;
   getBillingContext(customerId: string): Promise<BillingContext>;
+  /** Who an invoice belongs to (null if there is no such invoice): checks ids a ticket mentions. */
+  findInvoiceOwner(invoiceId: string): Promise<string | null>;
   /** Fresh read of one charge, used to re-check facts right before money moves. */
   getCharge(chargeId: string): Promise<BillingCharge>;
   /**

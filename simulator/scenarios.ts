@@ -48,6 +48,8 @@ export interface SeedCustomerOptions {
   name: string;
   /** HubSpot contact property `account_status`. Default `active`. */
   accountStatus?: 'active' | 'suspended_for_abuse';
+  /** Stripe customer metadata `account_status` (unset by default): lets billing and CRM disagree. */
+  billingAccountStatus?: 'active' | 'suspended_for_abuse';
   /** Age of the accounts. Default 400 days. */
   createdDaysAgo?: number;
   /** HubSpot contacts with this email: 0 (unknown to the CRM), 1 (default) or 2 (ambiguous). */
@@ -82,7 +84,7 @@ export function seedCustomer(state: SimState, options: SeedCustomerOptions): See
       description: null,
       email: options.email,
       livemode: false,
-      metadata: {},
+      metadata: options.billingAccountStatus ? { account_status: options.billingAccountStatus } : {},
       name: options.name,
     };
     state.customers.set(customer.id, customer);

@@ -105,6 +105,13 @@ export async function registerStripeRoutes(app: FastifyInstance, state: SimState
       return expand.has('data.payments') ? { ...page, data: page.data.map((invoice) => withPayments(state, invoice)) } : page;
     });
 
+    stripe.get<{ Params: { id: string } }>('/v1/invoices/:id', async (request) => {
+      allowOnly(paramsOf(request), ['expand']);
+      const invoice = state.invoices.get(request.params.id);
+      if (!invoice) throw resourceMissing('invoice', request.params.id, 'id');
+      return invoice;
+    });
+
     stripe.get('/v1/refunds', async (request) => {
       const params = paramsOf(request);
       allowOnly(params, [...LIST_PARAMS, 'charge', 'payment_intent']);

@@ -60,10 +60,13 @@ class RefundRun {
       ticketId: this.ticket.ticketId,
       requesterEmail: this.ticket.senderEmail,
     }),
+    () => this.tools.run('recordAudit', 'waiting_for_manager_approval', 'Record refused approvals', {}),
   );
   private readonly inbox = new Inbox(this.audit);
   private policy!: RefundPolicy;
   private customer: ResolvedCustomer | null = null;
+  /** Invoice ids the ticket cites: checked against billing for conflicts, never used to choose. */
+  private mentionedInvoiceIds: string[] = [];
 
   constructor(private readonly ticket: TicketEvent) {
     this.state.complete('received', { ticket_id: ticket.ticketId });
@@ -82,6 +85,7 @@ class RefundRun {
       return this.handToHuman('classify_ticket', `the ticket could not be classified: ${failureMessage(err)}`, { notifyCustomer: false });
     }
     const { classification, policy } = classified;
+    this.mentionedInvoiceIds = classification.identifiers.invoiceIds;
     this.policy = policy;
     this.audit.context.policyVersion = policy.version;
     this.state.complete('classify_ticket', { detected_intent: classification.intent, confidence: classification.confidence });
@@ -102,6 +106,12 @@ class RefundRun {
     // 3-8 may run again: when the facts change before the refund, the plan is made anew.
     for (let planning = 1; planning <= 3; planning++) {
       // 3. Retrieve charges and invoices; wait for billing to settle if it is incomplete.
+      // `?? []`: activity results recorded before conflict detection existed have no such field.
+      const conflicts = context.conflicts ?? [];
+      if (conflicts.length > 0) {
+        this.audit.record('policy_conflict', 'evaluate_policy', { reason: conflicts.join('; '), details: { conflicts } });
+        return this.handToHuman('evaluate_policy', `the systems of record disagree: ${conflicts.join('; ')}`, { notifyCustomer: false });
+      }
       const billing = await this.completeBillingData(context);
       if (!billing) return this.handToHuman('check_invoice', 'billing data stayed incomplete', { notifyCustomer: false });
 
@@ -199,7 +209,7 @@ class RefundRun {
 
   private async retrieveContext(step: string, lookup: { email?: string; customerId?: string }): Promise<CustomerContext> {
     this.state.enter(step);
-    const context = await this.tools.run('retrieveContext', step, 'Look up customer, charges and invoices', lookup);
+    const context = await this.tools.run('retrieveContext', step, 'Look up customer, charges and invoices', { ...lookup, mentionedInvoiceIds: this.mentionedInvoiceIds });
     if (context.customer) {
       this.customer = context.customer;
       this.audit.context.customerId = context.customer.billingCustomerId;

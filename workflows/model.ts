@@ -113,6 +113,8 @@ export interface CustomerContext {
   customer: ResolvedCustomer | null;
   billing: import('../activities/ports.js').BillingContext | null;
   unresolved: 'no_match' | 'multiple_matches' | null;
+  /** Facts the systems of record disagree on, each naming both sides. Non-empty = escalate. */
+  conflicts: string[];
 }
 
 /**

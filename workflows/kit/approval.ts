@@ -52,6 +52,8 @@ export class ApprovalDesk {
   constructor(
     private readonly audit: AuditQueue,
     private readonly checkCredential: CredentialCheck,
+    /** Stores queued audit records now: a refusal during a long wait must not sit in memory. */
+    private readonly flushAudit: () => Promise<void>,
   ) {
     // Both paths run the same checks. The update is handled, not validated: a validator's
     // rejection leaves no trace in history, and every refused approval must reach the audit trail.
@@ -71,12 +73,12 @@ export class ApprovalDesk {
     if (!patched(APPROVAL_CREDENTIALS_PATCH)) return this.considerLegacy(decision);
     const request = this.open;
     const refusal = this.shapeRefusal(decision, request);
-    if (refusal || !request) return this.refuse(decision, refusal ?? 'no approval is pending for this workflow');
+    if (refusal || !request) return this.refuseAndFlush(decision, refusal ?? 'no approval is pending for this workflow');
     const verified = await this.checkCredential(decision, request);
     // The activity audited its own refusals; the ones below are the workflow's.
     if (!verified.ok) return { status: 'refused', reason: verified.reason };
-    if (this.open !== request) return this.refuse(decision, 'the action changed while the credential was being checked; review it again');
-    if (this.usedTokens.has(verified.tokenId)) return this.refuse(decision, 'this approval credential was already used');
+    if (this.open !== request) return this.refuseAndFlush(decision, 'the action changed while the credential was being checked; review it again');
+    if (this.usedTokens.has(verified.tokenId)) return this.refuseAndFlush(decision, 'this approval credential was already used');
     this.usedTokens.add(verified.tokenId);
     this.accepted.push({
       decision: decision.decision,
@@ -142,6 +144,12 @@ export class ApprovalDesk {
     } finally {
       this.open = null;
     }
+  }
+
+  private async refuseAndFlush(decision: ApprovalDecision, reason: string): Promise<ApprovalAnswer> {
+    const answer = this.refuse(decision, reason);
+    await this.flushAudit();
+    return answer;
   }
 
   private refuse(decision: ApprovalDecision, reason: string): ApprovalAnswer {
