@@ -199,7 +199,7 @@ describe('hostile tickets', () => {
 });
 
 async function waitForRefusals(workflowId: string, count: number) {
-  for (let i = 0; i < 100; i++) {
+  for (let i = 0; i < 300; i++) {
     const found = await refusals(workflowId);
     if (found.length >= count) return found;
     await new Promise((r) => setTimeout(r, 100));
