@@ -11,7 +11,9 @@ import { findDuplicateCharge, pendingCharges } from '../policies/duplicates.js';
 import { loadRefundPolicy } from '../policies/load.js';
 import { evaluateRefundPolicy, type RefundFacts } from '../policies/refund-rules.js';
 import { customerRiskScore } from '../policies/risk.js';
+import { approverKey, signApproval, verifyApproval } from '../runtime/approval-tokens.js';
 import { loadConfig } from '../runtime/config.js';
+import { digestOf } from '../workflows/kit/digest.js';
 
 const policy = loadRefundPolicy();
 const base: RefundFacts = {
@@ -206,5 +208,35 @@ describe('configuration', () => {
     assert.equal(env.TEMPORAL_ADDRESS, undefined);
     assert.equal(env.TEMPORAL_TASK_QUEUE, 'steward');
     assert.equal(env.TEMPORAL_UI_PORT, 8233);
+  });
+});
+
+describe('approval credentials', () => {
+  const secret = 'x'.repeat(48);
+  const action = fc.record({
+    action: fc.constant('create_refund' as const),
+    customerId: fc.constantFrom('cus_a', 'cus_b'),
+    chargeId: fc.constantFrom('ch_1', 'ch_2'),
+    amountCents: fc.integer({ min: 1, max: 500_000 }),
+    currency: fc.constantFrom('usd', 'eur'),
+  });
+
+  it('an approval for one action never authorises another (property, 2,000 pairs)', () => {
+    fc.assert(
+      fc.property(action, action, fc.constantFrom('wf-1', 'wf-2'), fc.constantFrom('wf-1', 'wf-2'), (shown, executed, signedFor, runningIn) => {
+        const token = signApproval(approverKey(secret, 'maria.finance'), { approver: 'maria.finance', workflowId: signedFor, actionDigest: digestOf(shown), decision: 'approve' });
+        const check = verifyApproval(secret, token, { workflowId: runningIn, actionDigest: digestOf(executed), decision: 'approve', nowSeconds: Math.floor(Date.now() / 1000) });
+        assert.equal(check.ok, digestOf(shown) === digestOf(executed) && signedFor === runningIn);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('a key derived from another secret, or for another approver, does not verify', () => {
+    const claims = { approver: 'maria.finance', workflowId: 'wf', actionDigest: 'd'.repeat(64), decision: 'approve' as const };
+    const expected = { workflowId: 'wf', actionDigest: 'd'.repeat(64), decision: 'approve' as const, nowSeconds: 0 };
+    assert.equal(verifyApproval(secret, signApproval(approverKey(secret, 'maria.finance'), claims), expected).ok, true);
+    assert.equal(verifyApproval(secret, signApproval(approverKey('y'.repeat(48), 'maria.finance'), claims), expected).ok, false);
+    assert.equal(verifyApproval(secret, signApproval(approverKey(secret, 'lee.teamlead'), claims), expected).ok, false);
   });
 });
