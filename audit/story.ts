@@ -66,7 +66,10 @@ function workflowSection(records: AuditRecord[]): string {
   ]
     .filter(Boolean)
     .join(', ');
-  return [header, ...records.map(eventLine), outcomeLine(last)].join('\n');
+  // The workflow writes `workflow_completed` with its outcome; the last record may be the tool
+  // call that followed it (closing the ticket), so prefer the explicit outcome when there is one.
+  const completed = [...records].reverse().find((r) => r.event === 'workflow_completed');
+  return [header, ...records.map(eventLine), outcomeLine(completed ?? last)].join('\n');
 }
 
 function eventLine(r: AuditRecord): string {
@@ -110,8 +113,8 @@ function pick(details: Record<string, unknown>, ...keys: string[]): unknown {
 
 function ruleName(rule: unknown): string {
   if (rule && typeof rule === 'object') {
-    const r = rule as { name?: unknown; id?: unknown };
-    return text(r.name ?? r.id ?? rule);
+    const r = rule as { rule?: unknown; name?: unknown; id?: unknown };
+    return text(r.rule ?? r.name ?? r.id ?? rule);
   }
   return text(rule);
 }
