@@ -4,33 +4,9 @@ import type { AuditEventInput } from './types.js';
 /** The `prevHash` of the first record of every chain. */
 export const GENESIS_HASH = '0'.repeat(64);
 
-/**
- * JSON with object keys sorted at every depth and no whitespace, so the same value always gives
- * the same bytes whatever order its keys were built in. That is what makes a hash recomputable by
- * anyone (another language, a compliance tool) from the stored columns alone. `undefined` object
- * members are left out (as `JSON.stringify` does); non-finite numbers are refused because JSON
- * cannot carry them and a hash over `null` would silently differ from what the caller meant.
- */
-export function canonicalJson(value: unknown): string {
-  if (value === null) return 'null';
-  switch (typeof value) {
-    case 'string':
-    case 'boolean':
-      return JSON.stringify(value);
-    case 'number':
-      if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: ${value} is not a JSON number`);
-      return JSON.stringify(value);
-    case 'object': {
-      if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v === undefined ? null : v)).join(',')}]`;
-      const entries = Object.entries(value as Record<string, unknown>)
-        .filter(([, v]) => v !== undefined)
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-      return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-    }
-    default:
-      throw new TypeError(`canonicalJson: a ${typeof value} is not JSON`);
-  }
-}
+import { canonicalJson } from './canonical-json.js';
+
+export { canonicalJson };
 
 /** Everything a record's hash covers: the event, its place in the chain, and its predecessor. */
 export interface HashedFields extends AuditEventInput {
