@@ -105,13 +105,14 @@ class RefundRun {
 
     // 3-8 may run again: when the facts change before the refund, the plan is made anew.
     for (let planning = 1; planning <= 3; planning++) {
-      // 3. Retrieve charges and invoices; wait for billing to settle if it is incomplete.
-      // `?? []`: activity results recorded before conflict detection existed have no such field.
+      // Systems of record that disagree on a fact the policy needs: a person decides, not us.
+      // (`?? []`: activity results recorded before conflict detection existed have no such field.)
       const conflicts = context.conflicts ?? [];
       if (conflicts.length > 0) {
         this.audit.record('policy_conflict', 'evaluate_policy', { reason: conflicts.join('; '), details: { conflicts } });
         return this.handToHuman('evaluate_policy', `the systems of record disagree: ${conflicts.join('; ')}`, { notifyCustomer: false });
       }
+      // 3. Retrieve charges and invoices; wait for billing to settle if it is incomplete.
       const billing = await this.completeBillingData(context);
       if (!billing) return this.handToHuman('check_invoice', 'billing data stayed incomplete', { notifyCustomer: false });
 
