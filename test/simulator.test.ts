@@ -401,7 +401,7 @@ describe('CRM', () => {
 
   test('ticket statuses map to the support pipeline stages and back', async () => {
     const dana = danaWithDuplicate();
-    assert.deepEqual(await crm.getTicket(dana.ticketId), { id: dana.ticketId, subject: 'Charged twice', status: 'open' });
+    assert.deepEqual(await crm.getTicket(dana.ticketId), { id: dana.ticketId, subject: 'Charged twice', status: 'open', ownerId: null });
 
     const expected: Record<TicketStatus, string> = { open: '1', waiting_on_customer: '2', needs_human: '3', closed: '4' };
     for (const [status, stage] of Object.entries(expected) as [TicketStatus, string][]) {
@@ -429,7 +429,7 @@ describe('demo fixtures', () => {
     const [contact] = await crm.findContactsByEmail('dana@example.com');
     assert.equal(contact?.billingCustomerId, dana.id);
     assert.equal(contact?.accountStatus, 'active');
-    assert.deepEqual(await crm.getTicket('48291'), { id: '48291', subject: 'Charged twice', status: 'open' });
+    assert.deepEqual(await crm.getTicket('48291'), { id: '48291', subject: 'Charged twice', status: 'open', ownerId: null });
 
     const [sam] = await billing.findCustomersByEmail('sam@example.com');
     assert.ok(sam);
