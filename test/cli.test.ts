@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
 import { PROJECT_ROOT } from '../runtime/temporal-cli.js';
 import { fastPolicy, startHarness, ticketEvent, waitForState, type Harness } from './helpers/harness.js';
 import { seedDuplicateCase, world } from './helpers/world.js';
@@ -91,6 +92,14 @@ describe('client.ts', () => {
     const verify = await cli('audit', 'verify');
     assert.equal(verify.code, 0);
     assert.match(verify.stdout, /intact/);
+    // A DBA edits a stored refund record behind Steward's back: verify names it and fails.
+    const db = new Database(join(h.dataDir, 'audit.sqlite'));
+    db.exec('DROP TRIGGER audit_events_no_update');
+    db.prepare("UPDATE audit_events SET amount_usd = 1 WHERE workflow_id = ? AND event = 'refund_created'").run(first.workflowId);
+    db.close();
+    const tampered = await cli('audit', 'verify', first.workflowId);
+    assert.equal(tampered.code, 3);
+    assert.match(tampered.stdout, new RegExp(`BROKEN[\\s\\S]*${first.workflowId} record \\d+ .*modified`));
     const exported = JSON.parse((await cli('audit', 'export', '--from', '2000-01-01T00:00:00Z', '--to', '2100-01-01T00:00:00Z')).stdout);
     assert.ok(exported.some((r: { event: string; workflowId: string }) => r.event === 'refund_created' && r.workflowId === first.workflowId));
   });
