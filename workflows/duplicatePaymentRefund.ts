@@ -67,6 +67,8 @@ class RefundRun {
   private customer: ResolvedCustomer | null = null;
   /** Invoice ids the ticket cites: checked against billing for conflicts, never used to choose. */
   private mentionedInvoiceIds: string[] = [];
+  /** Why a step gave up, when an operator stopped it during an outage. */
+  private stopReason: string | null = null;
 
   constructor(private readonly ticket: TicketEvent) {
     this.state.complete('received', { ticket_id: ticket.ticketId });
@@ -101,7 +103,7 @@ class RefundRun {
 
     // 2. Identify the customer from the sender, never from what the ticket claims.
     let context = await this.identifyCustomer();
-    if (!context) return this.handToHuman('retrieve_customer', 'customer could not be identified', { notifyCustomer: false });
+    if (!context) return this.handToHuman('retrieve_customer', this.stopReason ?? 'customer could not be identified', { notifyCustomer: false });
 
     // 3-8 may run again: when the facts change before the refund, the plan is made anew.
     for (let planning = 1; planning <= 3; planning++) {
@@ -114,7 +116,7 @@ class RefundRun {
       }
       // 3. Retrieve charges and invoices; wait for billing to settle if it is incomplete.
       const billing = await this.completeBillingData(context);
-      if (!billing) return this.handToHuman('check_invoice', 'billing data stayed incomplete', { notifyCustomer: false });
+      if (!billing) return this.handToHuman('check_invoice', this.stopReason ?? 'billing data stayed incomplete', { notifyCustomer: false });
 
       // 4. Detect the duplicate deterministically and keep the evidence.
       this.state.enter('detect_duplicate');
@@ -177,7 +179,9 @@ class RefundRun {
       const executed = attempt.value;
       if (executed.status === 'facts_changed') {
         this.audit.record('plan_invalidated', 'create_refund', { reason: executed.reason, details: { proposed } });
-        context = await this.retrieveContext('check_invoice', { customerId: proposed.customerId });
+        const refreshed = await this.retrieveContext('check_invoice', { customerId: proposed.customerId });
+        if (!refreshed) return this.handToHuman('check_invoice', this.stopReason ?? 'billing unavailable', { notifyCustomer: false });
+        context = refreshed;
         continue;
       }
       this.state.complete('create_refund', { refund_id: executed.refund.id });
@@ -191,6 +195,7 @@ class RefundRun {
     let lookup: { email?: string; customerId?: string } = { email: this.ticket.senderEmail };
     for (;;) {
       const context = await this.retrieveContext('retrieve_customer', lookup);
+      if (!context) return null;
       if (context.customer) return context;
       const reason = context.unresolved === 'multiple_matches' ? 'multiple_customers_match_sender' : 'customer_not_found';
       this.audit.record('customer_unresolved', 'retrieve_customer', { reason, details: { lookup: context.lookup, matches: context.matches } });
@@ -208,9 +213,17 @@ class RefundRun {
     }
   }
 
-  private async retrieveContext(step: string, lookup: { email?: string; customerId?: string }): Promise<CustomerContext> {
+  /** Null when billing or the CRM stayed unreachable and the operator stopped the run (`stopReason` says why). */
+  private async retrieveContext(step: string, lookup: { email?: string; customerId?: string }): Promise<CustomerContext | null> {
     this.state.enter(step);
-    const context = await this.tools.run('retrieveContext', step, 'Look up customer, charges and invoices', { ...lookup, mentionedInvoiceIds: this.mentionedInvoiceIds });
+    const attempt = await this.persist(step, 'billing_or_crm', () =>
+      this.tools.run('retrieveContext', step, 'Look up customer, charges and invoices', { ...lookup, mentionedInvoiceIds: this.mentionedInvoiceIds }),
+    );
+    if (!attempt.ok) {
+      this.stopReason = attempt.reason;
+      return null;
+    }
+    const context = attempt.value;
     if (context.customer) {
       this.customer = context.customer;
       this.audit.context.customerId = context.customer.billingCustomerId;
@@ -234,7 +247,9 @@ class RefundRun {
       this.audit.record('billing_sync_requested', 'check_invoice', { reason: 'billing_data_incomplete', details: { pendingCharges: pending } });
       this.state.block('check_invoice', `billing_data_incomplete: ${pending.join(', ')} pending`, ['billing_sync'], ['billing_synced', 'operator_abort']);
       await this.inbox.waitForBillingSync(this.policy.waits.billing_sync_poll_minutes * MINUTE);
-      billing = (await this.retrieveContext('check_invoice', { customerId: billing.customer.id })).billing!;
+      const refreshed = await this.retrieveContext('check_invoice', { customerId: billing.customer.id });
+      if (!refreshed) return null;
+      billing = refreshed.billing!;
     }
   }
 

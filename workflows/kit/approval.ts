@@ -74,7 +74,14 @@ export class ApprovalDesk {
     const request = this.open;
     const refusal = this.shapeRefusal(decision, request);
     if (refusal || !request) return this.refuseAndFlush(decision, refusal ?? 'no approval is pending for this workflow');
-    const verified = await this.checkCredential(decision, request);
+    let verified: VerifiedApproval;
+    try {
+      verified = await this.checkCredential(decision, request);
+    } catch (err) {
+      // The check itself failed (the CRM or audit store is down). A handler that throws would fail
+      // the workflow; the decision is refused instead and can simply be sent again.
+      return this.refuseAndFlush(decision, `the credential could not be checked right now (${(err as Error).message}); send the decision again`);
+    }
     // The activity audited its own refusals; the ones below are the workflow's.
     if (!verified.ok) return { status: 'refused', reason: verified.reason };
     if (this.open !== request) return this.refuseAndFlush(decision, 'the action changed while the credential was being checked; review it again');
@@ -148,7 +155,8 @@ export class ApprovalDesk {
 
   private async refuseAndFlush(decision: ApprovalDecision, reason: string): Promise<ApprovalAnswer> {
     const answer = this.refuse(decision, reason);
-    await this.flushAudit();
+    // Best effort: if the store is down too, the records stay queued for the next activity.
+    await this.flushAudit().catch(() => undefined);
     return answer;
   }
 
