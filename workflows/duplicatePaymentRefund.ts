@@ -67,6 +67,7 @@ class RefundRun {
   private customer: ResolvedCustomer | null = null;
   /** Invoice ids the ticket cites: checked against billing for conflicts, never used to choose. */
   private mentionedInvoiceIds: string[] = [];
+  private noticesSent = 0;
   /** Why a step gave up, when an operator stopped it during an outage. */
   private stopReason: string | null = null;
 
@@ -305,7 +306,10 @@ class RefundRun {
     const digest = digestOf(proposed);
     const amountUsd = proposed.amountCents / 100;
     const summary = `Refund $${amountUsd.toFixed(2)} ${proposed.currency.toUpperCase()} of duplicate charge ${proposed.chargeId} (original ${original.chargeId}) for ${proposed.customerId}: ${policyResult.reason}`;
+    const request = { step, digest, amountUsd, summary };
     this.audit.record('approval_requested', step, { amountUsd, reason: policyResult.reason, details: { proposed, actionDigest: digest } });
+    // Open the desk before the state says "waiting", so a decision sent the moment it does counts.
+    this.approvals.open(request);
     this.state.block(step, policyResult.rulesFired.filter((r) => r.outcome === 'require_approval').map((r) => r.rule).join(',') || 'approval_required', ['manager_approval'], ['approve_refund', 'reject_refund', 'request_more_info']);
     Object.assign(this.state.state.facts, { approval_request: { proposed, action_digest: digest, summary, evidence: { original, duplicate: proposed.chargeId }, policy_match: policyResult.rulesFired } });
     await this.helpdesk('addTicketNote', step, 'Note: refund awaits manager approval', {
@@ -313,9 +317,7 @@ class RefundRun {
       body: `Awaiting manager approval. ${summary}. Action digest ${digest}.`,
     });
     this.notifyOperatorInBackground(step, 'Refund awaiting approval', `${summary}. Approve with: client.ts approve ${this.state.state.workflow_id} --digest ${digest}`);
-    return this.approvals.waitFor(
-      { step, digest, amountUsd, summary },
-      {
+    return this.approvals.waitFor(request, {
         escalateAfterMs: this.policy.approval.escalate_after_hours * HOUR,
         expireAfterMs: this.policy.approval.expire_after_hours * HOUR,
         onEscalate: async () => {
@@ -441,8 +443,10 @@ class RefundRun {
 
   /** The notification must not hold up the pause: a dead webhook is retried while the run waits. */
   private notifyOperatorInBackground(step: string, subject: string, message: string, kind = 'pause'): void {
+    // Numbered, so a second pause at the same step is a new notice (and a new idempotency key).
+    this.noticesSent += 1;
     this.tools
-      .run('notifyOperator', `${step}:notify:${kind}`, `Notify operator: ${subject}`, { ticketId: this.ticket.ticketId, subject, message })
+      .run('notifyOperator', `${step}:notify:${kind}:${this.noticesSent}`, `Notify operator: ${subject}`, { ticketId: this.ticket.ticketId, subject, message })
       .catch(() => {
         // Retries are exhausted only after the notify profile's 24 h; the audit trail already shows the pause.
       });

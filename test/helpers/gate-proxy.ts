@@ -64,7 +64,7 @@ export async function startGateProxy(targetUrl: string): Promise<GateProxy> {
         gate.resolve();
         return; // held: never forwarded, never answered
       }
-      const headers = { ...req.headers, host: target.host };
+      const headers: Record<string, string | string[] | undefined> = { ...req.headers, host: target.host };
       for (const h of HOP_BY_HOP) delete headers[h];
       headers['content-length'] = String(body.length);
       const upstream = http.request(
@@ -78,7 +78,7 @@ export async function startGateProxy(targetUrl: string): Promise<GateProxy> {
               return; // the effect happened; the answer is held
             }
             const out = Buffer.concat(parts);
-            const outHeaders = { ...answer.headers };
+            const outHeaders: Record<string, string | string[] | undefined> = { ...answer.headers };
             for (const h of HOP_BY_HOP) delete outHeaders[h];
             outHeaders['content-length'] = String(out.length);
             res.writeHead(answer.statusCode ?? 502, outHeaders).end(out);

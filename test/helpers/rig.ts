@@ -9,6 +9,7 @@ import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { openAuditStore } from '../../audit/store.js';
 import type { AuditStore } from '../../audit/types.js';
 import type { RefundPolicy } from '../../policies/schema.js';
+import { approverKey } from '../../runtime/approval-tokens.js';
 import { StewardClient } from '../../runtime/steward-client.js';
 import { restartSimulator } from '../../simulator/restart.js';
 import { startSimulator, type Simulator } from '../../simulator/server.js';
@@ -35,6 +36,10 @@ export interface Rig {
   auditSqlite: string;
   taskQueue: string;
   policy: RefundPolicy;
+  /** The personal key an admin would issue to this approver (`client.ts approvers issue-key`). */
+  approverKey(approverId: string): string;
+  /** Approves or rejects with a proven credential (maria.finance, finance manager). */
+  decide(workflowId: string, decision: 'approve' | 'reject'): ReturnType<StewardClient['decide']>;
   /** The config a worker of this rig gets; `overrides` for a proxy URL, timeouts, an identity. */
   workerConfig(overrides?: Partial<StewardWorkerConfig>): StewardWorkerConfig;
   /** A worker in this process (stopped by `stop`). */
@@ -55,6 +60,11 @@ export interface WorkerProcess {
 
 export interface RigOptions {
   policy?: RefundPolicy;
+  /**
+   * A Temporal server shared with other rigs (each rig keeps its own task queue, simulator,
+   * webhook and audit store, so rigs can run side by side); it is not stopped with this rig.
+   */
+  temporal?: DevServer;
 }
 
 /** Waits counted in minutes, so nothing expires or hands off while a test breaks things. */
@@ -67,6 +77,9 @@ export function patientPolicy(): RefundPolicy {
   };
 }
 
+/** A finance manager from policies/approvers.yaml (limit $5,000). */
+export const APPROVER = 'maria.finance';
+
 const WORKER_ENTRY = fileURLToPath(new URL('./worker-process.ts', import.meta.url));
 
 export async function startRig(opts: RigOptions = {}): Promise<Rig> {
@@ -78,8 +91,8 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     cleanups.length = 0;
   };
   try {
-    const temporal = await startDevServer();
-    cleanups.push(() => temporal.dispose());
+    const temporal = opts.temporal ?? (await startDevServer());
+    if (!opts.temporal) cleanups.push(() => temporal.dispose());
     const connection = await Connection.connect({ address: temporal.address });
     cleanups.push(() => connection.close());
     const client = new Client({ connection, namespace: temporal.namespace });
@@ -91,6 +104,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
     const audit = await openAuditStore({ sqlitePath: auditSqlite });
     cleanups.push(() => audit.close());
     const taskQueue = `steward-reliability-${randomUUID()}`;
+    const approvalSecret = randomUUID() + randomUUID();
     const workers: RunningStewardWorker[] = [];
     const processes: WorkerProcess[] = [];
     // Workers stop first (pushed last, run first).
@@ -112,6 +126,9 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
       auditSqlite,
       taskQueue,
       policy: opts.policy ?? patientPolicy(),
+      approverKey: (id) => approverKey(approvalSecret, id),
+      decide: (workflowId, decision) =>
+        rig.steward.decide(workflowId, decision, { approver: APPROVER, approverKey: approverKey(approvalSecret, APPROVER), comment: 'reliability suite' }),
       workerConfig(overrides = {}) {
         return {
           address: temporal.address,
@@ -121,6 +138,7 @@ export async function startRig(opts: RigOptions = {}): Promise<Rig> {
           auditSqlite,
           webhookUrl: inbox.url,
           policy: rig.policy,
+          approvalSecret,
           ...overrides,
         };
       },
@@ -215,7 +233,9 @@ function quietSdkLogs() {
   runtimeInstalled = true;
   try {
     // Activity failures are the point of these suites; the SDK would log each one at WARN.
-    Runtime.install({ logger: new DefaultLogger((process.env.TEMPORAL_LOG_LEVEL as 'ERROR') ?? 'ERROR') });
+    const level = (process.env.TEMPORAL_LOG_LEVEL as 'ERROR') ?? 'ERROR';
+    // The native core retries every call while a server is down and says so at WARN; so do we.
+    Runtime.install({ logger: new DefaultLogger(level), telemetryOptions: { logging: { filter: { core: level, other: level } } } });
   } catch {
     // already installed by another helper in this process
   }

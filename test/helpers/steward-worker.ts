@@ -5,6 +5,7 @@ import { createOfflineLlm } from '../../activities/llm/offline.js';
 import { webhookNotifier } from '../../activities/notify.js';
 import { openAuditStore } from '../../audit/store.js';
 import { loadAgentScopes } from '../../policies/agents.js';
+import { loadApprovers } from '../../policies/approvers.js';
 import type { RefundPolicy } from '../../policies/schema.js';
 import { createLogger } from '../../runtime/logger.js';
 import { createStewardWorker } from '../../runtime/worker.js';
@@ -26,6 +27,8 @@ export interface StewardWorkerConfig {
   /** OPERATOR_WEBHOOK_URL */
   webhookUrl: string;
   policy: RefundPolicy;
+  /** STEWARD_APPROVAL_SECRET: approver keys derive from it (the rig issues keys from the same one). */
+  approvalSecret: string;
   stripeTimeoutMs?: number;
   hubspotTimeoutMs?: number;
   identity?: string;
@@ -56,6 +59,7 @@ export async function startStewardWorker(cfg: StewardWorkerConfig): Promise<Runn
       audit,
       scopes: loadAgentScopes(),
       notifier: webhookNotifier(cfg.webhookUrl),
+      approvals: { secret: cfg.approvalSecret, approvers: loadApprovers() },
       refundPolicy: () => cfg.policy,
       logger: createLogger('steward-reliability', process.env.LOG_LEVEL ?? 'silent'),
     },

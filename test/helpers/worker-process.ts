@@ -14,7 +14,8 @@ if (!raw) {
   process.exit(2);
 }
 const cfg = JSON.parse(raw) as StewardWorkerConfig;
-Runtime.install({ logger: new DefaultLogger((process.env.TEMPORAL_LOG_LEVEL as 'WARN') ?? 'WARN') });
+const level = (process.env.TEMPORAL_LOG_LEVEL as 'ERROR') ?? 'ERROR';
+Runtime.install({ logger: new DefaultLogger(level), telemetryOptions: { logging: { filter: { core: level, other: level } } } });
 
 const running = await startStewardWorker(cfg);
 process.once('SIGTERM', () => void running.stop());

@@ -45,7 +45,7 @@ export type CredentialCheck = (decision: ApprovalDecision, request: ApprovalRequ
  * credential is usable once. Every refusal is audited and the workflow keeps waiting.
  */
 export class ApprovalDesk {
-  private open: ApprovalRequest | null = null;
+  private openRequest: ApprovalRequest | null = null;
   private accepted: AcceptedDecision[] = [];
   private readonly usedTokens = new Set<string>();
 
@@ -64,14 +64,14 @@ export class ApprovalDesk {
   }
 
   get pending(): ApprovalRequest | null {
-    return this.open;
+    return this.openRequest;
   }
 
   private async consider(decision: ApprovalDecision): Promise<ApprovalAnswer> {
     // Runs that accepted an approval before credentials existed replay the old way; every
     // decision processed since this change is verified (see README "Upgrading workers").
     if (!patched(APPROVAL_CREDENTIALS_PATCH)) return this.considerLegacy(decision);
-    const request = this.open;
+    const request = this.openRequest;
     const refusal = this.shapeRefusal(decision, request);
     if (refusal || !request) return this.refuseAndFlush(decision, refusal ?? 'no approval is pending for this workflow');
     let verified: VerifiedApproval;
@@ -84,7 +84,7 @@ export class ApprovalDesk {
     }
     // The activity audited its own refusals; the ones below are the workflow's.
     if (!verified.ok) return { status: 'refused', reason: verified.reason };
-    if (this.open !== request) return this.refuseAndFlush(decision, 'the action changed while the credential was being checked; review it again');
+    if (this.openRequest !== request) return this.refuseAndFlush(decision, 'the action changed while the credential was being checked; review it again');
     if (this.usedTokens.has(verified.tokenId)) return this.refuseAndFlush(decision, 'this approval credential was already used');
     this.usedTokens.add(verified.tokenId);
     this.accepted.push({
@@ -100,7 +100,7 @@ export class ApprovalDesk {
 
   /** Before credentials: a name and the right digest were enough. Kept only so old histories replay. */
   private considerLegacy(decision: ApprovalDecision): ApprovalAnswer {
-    const request = this.open;
+    const request = this.openRequest;
     const refusal = request && decision?.approver?.trim() && decision.actionDigest === request.digest ? null : 'invalid approval';
     if (refusal) return this.refuse(decision, refusal);
     this.accepted.push({ decision: decision.decision, approver: decision.approver, role: 'unverified', comment: decision.comment ?? null, token: '', tokenId: '' });
@@ -119,9 +119,14 @@ export class ApprovalDesk {
     return null;
   }
 
-  async waitFor(request: ApprovalRequest, timers: ApprovalTimers): Promise<ApprovalOutcome> {
-    this.open = request;
+  /** Starts accepting decisions for `request` (before the run announces that it waits). */
+  open(request: ApprovalRequest): void {
+    this.openRequest = request;
     this.accepted = [];
+  }
+
+  async waitFor(request: ApprovalRequest, timers: ApprovalTimers): Promise<ApprovalOutcome> {
+    if (this.openRequest !== request) this.open(request);
     const startedAt = Date.now();
     let escalated = false;
     try {
@@ -149,7 +154,7 @@ export class ApprovalDesk {
         return { ...decision, verdict: decision.decision as 'approve' | 'reject', decidedAt: new Date().toISOString() };
       }
     } finally {
-      this.open = null;
+      this.openRequest = null;
     }
   }
 
@@ -161,7 +166,7 @@ export class ApprovalDesk {
   }
 
   private refuse(decision: ApprovalDecision, reason: string): ApprovalAnswer {
-    this.audit.record('approval_refused', this.open?.step ?? 'no_open_approval', {
+    this.audit.record('approval_refused', this.openRequest?.step ?? 'no_open_approval', {
       actor: `unverified:${String(decision?.approver ?? 'unknown').slice(0, 64)}`,
       reason,
       details: { claimedDecision: decision?.decision ?? null, actionDigest: decision?.actionDigest ?? null },
