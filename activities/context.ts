@@ -1,6 +1,6 @@
 import type { CustomerContext, CustomerMatch, ResolvedCustomer } from '../workflows/model.js';
 import { defineTool, type ToolKit } from './kit/tool.js';
-import type { BillingCustomer, BillingPort, CrmContact, CrmPort } from './ports.js';
+import type { BillingContext, BillingCustomer, BillingPort, CrmContact, CrmPort } from './ports.js';
 
 type Lookup = {
   email?: string;
@@ -21,13 +21,13 @@ export function contextActivities(kit: ToolKit, billing: BillingPort, crm: CrmPo
       keyTarget: (args: Lookup) => args.customerId ?? args.email ?? 'none',
       run: async (args): Promise<CustomerContext> => {
         const lookup = args.customerId ? { by: 'customer_id' as const, value: args.customerId } : { by: 'email' as const, value: (args.email ?? '').toLowerCase() };
-        const [billingMatches, contacts] = await findAccounts(billing, crm, lookup);
+        const [billingMatches, contacts, prefetched] = await findAccounts(billing, crm, lookup);
         const matches = mergeMatches(billingMatches, contacts);
         const unresolved = billingMatches.length === 0 ? 'no_match' : matches.length > 1 ? 'multiple_matches' : null;
         if (unresolved) return { lookup, matches, customer: null, billing: null, unresolved, conflicts: [] };
         const account = billingMatches[0]!;
         const contact = contacts[0] ?? null;
-        const context = await billing.getBillingContext(account.id);
+        const context = prefetched ?? (await billing.getBillingContext(account.id));
         const customer: ResolvedCustomer = {
           billingCustomerId: account.id,
           contactId: contact?.id ?? null,
@@ -74,15 +74,26 @@ async function findConflicts(billing: BillingPort, account: BillingCustomer, con
   return conflicts;
 }
 
-async function findAccounts(billing: BillingPort, crm: CrmPort, lookup: CustomerContext['lookup']): Promise<[BillingCustomer[], CrmContact[]]> {
-  if (lookup.by === 'email') return Promise.all([billing.findCustomersByEmail(lookup.value), crm.findContactsByEmail(lookup.value)]);
+/**
+ * The accounts a lookup matches. A lookup by customer id has to read that customer's billing
+ * context to find them; it is returned too, so the caller does not read it twice.
+ */
+async function findAccounts(
+  billing: BillingPort,
+  crm: CrmPort,
+  lookup: CustomerContext['lookup'],
+): Promise<[BillingCustomer[], CrmContact[], BillingContext | null]> {
+  if (lookup.by === 'email') {
+    const [accounts, contacts] = await Promise.all([billing.findCustomersByEmail(lookup.value), crm.findContactsByEmail(lookup.value)]);
+    return [accounts, contacts, null];
+  }
   const context = await billing.getBillingContext(lookup.value).catch((err: { statusCode?: number }) => {
     if (err?.statusCode === 404) return null;
     throw err;
   });
-  if (!context) return [[], []];
+  if (!context) return [[], [], null];
   const contacts = context.customer.email ? await crm.findContactsByEmail(context.customer.email) : [];
-  return [[context.customer], contacts.filter((c) => !c.billingCustomerId || c.billingCustomerId === context.customer.id)];
+  return [[context.customer], contacts.filter((c) => !c.billingCustomerId || c.billingCustomerId === context.customer.id), context];
 }
 
 /**

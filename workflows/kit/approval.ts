@@ -63,10 +63,6 @@ export class ApprovalDesk {
     setHandler(approvalUpdate, (decision) => this.consider(decision));
   }
 
-  get pending(): ApprovalRequest | null {
-    return this.openRequest;
-  }
-
   private async consider(decision: ApprovalDecision): Promise<ApprovalAnswer> {
     // Runs that accepted an approval before credentials existed replay the old way; every
     // decision processed since this change is verified (see README "Upgrading workers").

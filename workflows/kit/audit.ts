@@ -54,8 +54,4 @@ export class AuditQueue {
   requeue(events: AuditEventInput[]): void {
     this.pending = [...events, ...this.pending];
   }
-
-  get size(): number {
-    return this.pending.length;
-  }
 }
